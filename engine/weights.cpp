@@ -1,0 +1,79 @@
+#include "engine/weights.h"
+
+#include "engine/error.h"
+#include "engine/fp8.h"
+#include "engine/weight_layout.h"
+
+namespace mote {
+
+int64_t LinearWeight::bytes() const {
+  int64_t n = static_cast<int64_t>(weight.nbytes());
+  if (scale_inv.defined()) n += static_cast<int64_t>(scale_inv.nbytes());
+  return n;
+}
+
+at::Tensor LinearWeight::materialize(at::ScalarType dtype) const {
+  if (is_fp8()) return dequantize_fp8_blocks(weight, scale_inv, block_rows, block_cols, dtype);
+  return weight.scalar_type() == dtype ? weight : weight.to(dtype);
+}
+
+at::Tensor linear(const at::Tensor& x, const LinearWeight& w) {
+  return at::linear(x, w.materialize(x.scalar_type()));
+}
+
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  at::Tensor xf = x.to(at::kFloat);
+  at::Tensor y = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return (y * weight).to(x.scalar_type());
+}
+
+namespace {
+
+std::vector<int64_t> fp8_scale_shape(const std::vector<int64_t>& shape, const Fp8Quantization& q) {
+  return {(shape[0] + q.block_rows - 1) / q.block_rows, (shape[1] + q.block_cols - 1) / q.block_cols};
+}
+
+}  // namespace
+
+WeightLoader::WeightLoader(std::shared_ptr<Checkpoint> checkpoint, const ModelConfig& config)
+    : checkpoint_(std::move(checkpoint)), config_(config) {
+  const std::vector<DType> floats = {DType::F32, DType::BF16, DType::F16};
+  for (const WeightSpec& spec : weight_layout(config_)) {
+    if (spec.kind == WeightKind::Linear && checkpoint_->contains(spec.name) &&
+        checkpoint_->entry(spec.name).dtype == DType::F8_E4M3) {
+      checkpoint_->tensor(spec.name, spec.shape, {DType::F8_E4M3});
+      const std::string where = checkpoint_->file_of(spec.name).string() + ": tensor '" + spec.name + "'";
+      if (!config_.fp8)
+        throw CheckpointError(where + " is F8_E4M3 but config.json has no fp8 quantization_config");
+      if (!checkpoint_->contains(scale_inv_name(spec.name)))
+        throw CheckpointError(where + " is F8_E4M3 but its scale '" + scale_inv_name(spec.name) +
+                              "' is missing");
+      checkpoint_->tensor(scale_inv_name(spec.name), fp8_scale_shape(spec.shape, *config_.fp8),
+                          {DType::F32});
+      continue;
+    }
+    checkpoint_->tensor(spec.name, spec.shape, floats);
+  }
+}
+
+LinearWeight WeightLoader::linear(const std::string& name, at::Device device) const {
+  LinearWeight w;
+  w.weight = checkpoint_->tensor(name).to(device);
+  if (checkpoint_->entry(name).dtype == DType::F8_E4M3) {
+    w.scale_inv = checkpoint_->tensor(scale_inv_name(name)).to(device);
+    w.block_rows = config_.fp8->block_rows;
+    w.block_cols = config_.fp8->block_cols;
+  }
+  return w;
+}
+
+at::Tensor WeightLoader::dense(const std::string& name, at::ScalarType dtype, at::Device device) const {
+  // A copy, so the result owns its memory and does not pin the mapping's pages.
+  return checkpoint_->tensor(name).to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
+}
+
+at::Tensor WeightLoader::stored(const std::string& name, at::Device device) const {
+  return checkpoint_->tensor(name).to(device);
+}
+
+}  // namespace mote
