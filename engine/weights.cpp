@@ -2,6 +2,7 @@
 
 #include "engine/error.h"
 #include "engine/fp8.h"
+#include "engine/gemv.h"
 #include "engine/weight_layout.h"
 
 namespace mote {
@@ -18,6 +19,20 @@ at::Tensor LinearWeight::materialize(at::ScalarType dtype) const {
 }
 
 at::Tensor linear(const at::Tensor& x, const LinearWeight& w) {
+  // Few rows (decode): stream the stored weight once through the GEMV kernel, converting on the
+  // fly, instead of materializing a converted copy.
+  if (!w.is_fp8() && x.numel() / x.size(-1) <= kGemvMaxRows) {
+    at::Tensor x2 = x.reshape({-1, x.size(-1)});
+    if (gemv_applicable(x2, w.weight)) {
+      auto shape = x.sizes().vec();
+      shape.back() = w.out_features();
+      return gemv(x2, w.weight).view(shape);
+    }
+  }
+  // libtorch 1.13's CPU bf16 GEMM (oneDNN without AVX-512) is slower than converting to fp32 and
+  // calling OpenBLAS's sgemm; compute bf16 products in fp32 there.
+  if (x.device().is_cpu() && x.scalar_type() == at::kBFloat16)
+    return at::linear(x.to(at::kFloat), w.materialize(at::kFloat)).to(at::kBFloat16);
   return at::linear(x, w.materialize(x.scalar_type()));
 }
 

@@ -1,0 +1,20 @@
+#pragma once
+// Batch-1 decode is a chain of matrix-vector products that must stream weights at memory speed.
+// libtorch 1.13's CPU bf16 GEMV runs at ~1.3 GB/s on this class of machine (fp32 through OpenBLAS
+// at ~5 GB/s), far below the ~22 GB/s bandwidth, so small-batch products of a contiguous bf16 or
+// fp32 weight go through this AVX2 kernel instead (weights read once, fp32 accumulation).
+#include <ATen/ATen.h>
+
+namespace mote {
+
+// Maximum number of rows of x handled per weight pass.
+constexpr int64_t kGemvMaxRows = 8;
+
+// True when gemv() handles this product: CPU tensors, x [N, in] with N <= kGemvMaxRows, w [out, in]
+// contiguous in kBFloat16 or kFloat, x in kFloat or kBFloat16.
+bool gemv_applicable(const at::Tensor& x, const at::Tensor& w);
+
+// y = x @ w^T: [N, out] in x's dtype.
+at::Tensor gemv(const at::Tensor& x, const at::Tensor& w);
+
+}  // namespace mote
