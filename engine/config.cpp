@@ -19,41 +19,52 @@ const json& required(const json& j, const char* key) {
   return *it;
 }
 
-int64_t required_int(const json& j, const char* key) {
-  const json& v = required(j, key);
+// Every integer in a config is a size or a count. Bounding them keeps products such as
+// num_attention_heads * qk_head_dim (tensor shapes) far from int64 overflow on hostile input.
+constexpr int64_t kMaxConfigInt = int64_t{1} << 31;
+
+int64_t checked_int(const json& v, const char* key) {
   if (!v.is_number_integer())
     throw ConfigError(std::string("config.json: '") + key + "' must be an integer");
+  if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(kMaxConfigInt)
+                             : v.get<int64_t>() > kMaxConfigInt)
+    throw ConfigError(std::string("config.json: '") + key + "' is implausibly large");
   int64_t x = v.get<int64_t>();
   if (x < 0) throw ConfigError(std::string("config.json: '") + key + "' must not be negative");
   return x;
 }
 
+int64_t required_int(const json& j, const char* key) {
+  return checked_int(required(j, key), key);
+}
+
 int64_t optional_int(const json& j, const char* key, int64_t fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer())
-    throw ConfigError(std::string("config.json: '") + key + "' must be an integer");
-  return it->get<int64_t>();
+  return checked_int(*it, key);
 }
 
 double optional_number(const json& j, const char* key, double fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_number()) throw ConfigError(std::string("config.json: '") + key + "' must be a number");
+  if (!it->is_number())
+    throw ConfigError(std::string("config.json: '") + key + "' must be a number");
   return it->get<double>();
 }
 
 bool optional_bool(const json& j, const char* key, bool fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_boolean()) throw ConfigError(std::string("config.json: '") + key + "' must be a boolean");
+  if (!it->is_boolean())
+    throw ConfigError(std::string("config.json: '") + key + "' must be a boolean");
   return it->get<bool>();
 }
 
 std::string optional_string(const json& j, const char* key, const std::string& fallback) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return fallback;
-  if (!it->is_string()) throw ConfigError(std::string("config.json: '") + key + "' must be a string");
+  if (!it->is_string())
+    throw ConfigError(std::string("config.json: '") + key + "' must be a string");
   return it->get<std::string>();
 }
 
@@ -135,19 +146,48 @@ ModelConfig ModelConfig::from_json(const json& j) {
   if (c.topk_group <= 0) c.topk_group = 1;
   if (c.n_routed_experts > 0 && c.n_routed_experts % c.n_group != 0)
     throw ConfigError("config.json: 'n_routed_experts' is not divisible by 'n_group'");
-  if (c.topk_group > c.n_group)
-    throw ConfigError("config.json: 'topk_group' exceeds 'n_group'");
+  if (c.topk_group > c.n_group) throw ConfigError("config.json: 'topk_group' exceeds 'n_group'");
+  // Hidden-size-like dimensions must stay small enough that weight shapes (products of two or
+  // three of them) fit comfortably in int64.
+  for (auto [value, key] : {std::pair{c.vocab_size, "vocab_size"},
+                            {c.hidden_size, "hidden_size"},
+                            {c.intermediate_size, "intermediate_size"},
+                            {c.moe_intermediate_size, "moe_intermediate_size"},
+                            {c.num_hidden_layers, "num_hidden_layers"},
+                            {c.num_attention_heads, "num_attention_heads"},
+                            {c.n_routed_experts, "n_routed_experts"},
+                            {c.n_shared_experts, "n_shared_experts"}})
+    if (value > (int64_t{1} << 24))
+      throw ConfigError(std::string("config.json: '") + key + "' is implausibly large");
 
   std::string topk_method = optional_string(j, "topk_method", v3 ? "noaux_tc" : "greedy");
-  if (topk_method == "greedy") c.topk_method = TopkMethod::Greedy;
-  else if (topk_method == "group_limited_greedy") c.topk_method = TopkMethod::GroupLimitedGreedy;
-  else if (topk_method == "noaux_tc") c.topk_method = TopkMethod::NoauxTc;
-  else throw ConfigError("config.json: unsupported 'topk_method' '" + topk_method + "'");
+  if (topk_method == "greedy")
+    c.topk_method = TopkMethod::Greedy;
+  else if (topk_method == "group_limited_greedy")
+    c.topk_method = TopkMethod::GroupLimitedGreedy;
+  else if (topk_method == "noaux_tc")
+    c.topk_method = TopkMethod::NoauxTc;
+  else
+    throw ConfigError("config.json: unsupported 'topk_method' '" + topk_method + "'");
 
   std::string scoring = optional_string(j, "scoring_func", v3 ? "sigmoid" : "softmax");
-  if (scoring == "softmax") c.scoring_func = ScoringFunc::Softmax;
-  else if (scoring == "sigmoid") c.scoring_func = ScoringFunc::Sigmoid;
-  else throw ConfigError("config.json: unsupported 'scoring_func' '" + scoring + "'");
+  if (scoring == "softmax")
+    c.scoring_func = ScoringFunc::Softmax;
+  else if (scoring == "sigmoid")
+    c.scoring_func = ScoringFunc::Sigmoid;
+  else
+    throw ConfigError("config.json: unsupported 'scoring_func' '" + scoring + "'");
+  if (c.n_routed_experts > 0 && c.topk_method != TopkMethod::Greedy) {
+    // Group-limited selection must leave at least k experts to choose from, and noaux_tc scores a
+    // group by the sum of its top-2 experts.
+    const int64_t per_group = c.n_routed_experts / c.n_group;
+    if (per_group * c.topk_group < c.num_experts_per_tok)
+      throw ConfigError("config.json: 'topk_group' groups of " + std::to_string(per_group) +
+                        " experts cannot supply 'num_experts_per_tok' = " +
+                        std::to_string(c.num_experts_per_tok));
+    if (c.topk_method == TopkMethod::NoauxTc && per_group < 2 && c.n_group > 1)
+      throw ConfigError("config.json: noaux_tc needs at least 2 experts per group ('n_group')");
+  }
   c.norm_topk_prob = optional_bool(j, "norm_topk_prob", false);
   c.routed_scaling_factor = optional_number(j, "routed_scaling_factor", 1.0);
 
@@ -167,12 +207,27 @@ ModelConfig ModelConfig::from_json(const json& j) {
 
   c.rope_theta = optional_number(j, "rope_theta", 10000.0);
   c.max_position_embeddings = optional_int(j, "max_position_embeddings", 4096);
-  if (auto it = j.find("rope_scaling"); it != j.end() && !it->is_null()) {
-    const json& rs = *it;
-    if (!rs.is_object()) throw ConfigError("config.json: 'rope_scaling' must be an object");
+  // Configs re-saved by transformers >= 5 carry "rope_parameters" (with rope_theta inside and
+  // rope_type "default" for plain RoPE) instead of "rope_scaling".
+  const char* rope_key = "rope_scaling";
+  auto rope_it = j.find("rope_scaling");
+  if ((rope_it == j.end() || rope_it->is_null()) && j.contains("rope_parameters")) {
+    rope_key = "rope_parameters";
+    rope_it = j.find("rope_parameters");
+    if (rope_it->is_object()) c.rope_theta = optional_number(*rope_it, "rope_theta", c.rope_theta);
+  }
+  if (rope_it != j.end() && !rope_it->is_null()) {
+    const json& rs = *rope_it;
+    if (!rs.is_object())
+      throw ConfigError(std::string("config.json: '") + rope_key + "' must be an object");
     std::string type = optional_string(rs, "type", optional_string(rs, "rope_type", ""));
-    if (type != "yarn")
-      throw ConfigError("config.json: unsupported rope_scaling type '" + type + "' (only yarn)");
+    if (type != "yarn" && type != "default")
+      throw ConfigError(std::string("config.json: unsupported ") + rope_key + " type '" + type +
+                        "' (only yarn)");
+  }
+  if (rope_it != j.end() && !rope_it->is_null() &&
+      optional_string(*rope_it, "type", optional_string(*rope_it, "rope_type", "")) == "yarn") {
+    const json& rs = *rope_it;
     YarnRope y;
     y.factor = optional_number(rs, "factor", 1.0);
     y.original_max_position_embeddings =
@@ -205,11 +260,12 @@ ModelConfig ModelConfig::from_json(const json& j) {
     c.fp8 = f;
   }
 
-  c.torch_dtype = optional_string(j, "torch_dtype", "bfloat16");
+  c.torch_dtype = optional_string(j, "torch_dtype", optional_string(j, "dtype", "bfloat16"));
   if (auto it = j.find("bos_token_id"); it != j.end() && it->is_number_integer())
     c.bos_token_id = it->get<int64_t>();
   if (auto it = j.find("eos_token_id"); it != j.end()) {
-    if (it->is_number_integer()) c.eos_token_ids.push_back(it->get<int64_t>());
+    if (it->is_number_integer())
+      c.eos_token_ids.push_back(it->get<int64_t>());
     else if (it->is_array())
       for (const auto& e : *it)
         if (e.is_number_integer()) c.eos_token_ids.push_back(e.get<int64_t>());

@@ -18,8 +18,10 @@ const float* e4m3_table();
 // Round-to-nearest-even, saturating to +-448; NaN maps to 0x7F.
 uint8_t float_to_e4m3(float value);
 
-// Shape of the block-scale tensor of an [out, in] weight: [ceil(out/block_rows), ceil(in/block_cols)].
-std::vector<int64_t> fp8_scale_shape(int64_t out, int64_t in, int64_t block_rows, int64_t block_cols);
+// Shape of the block-scale tensor of an [out, in] weight: [ceil(out/block_rows),
+// ceil(in/block_cols)].
+std::vector<int64_t> fp8_scale_shape(int64_t out, int64_t in, int64_t block_rows,
+                                     int64_t block_cols);
 
 // q: kByte [out, in]; scale_inv: kFloat [ceil(out/block_rows), ceil(in/block_cols)].
 // Returns [out, in] in `dtype` on q's device. Edge blocks (partial rows/columns) included.

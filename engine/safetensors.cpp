@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -18,17 +20,28 @@ namespace {
 
 at::ScalarType scalar_type_of(DType d, const std::string& where) {
   switch (d) {
-    case DType::F32: return at::kFloat;
-    case DType::F16: return at::kHalf;
-    case DType::BF16: return at::kBFloat16;
-    case DType::F8_E4M3: return at::kByte;  // libtorch 1.13 has no float8: raw E4M3 bytes
-    case DType::F64: return at::kDouble;
-    case DType::I64: return at::kLong;
-    case DType::I32: return at::kInt;
-    case DType::I16: return at::kShort;
-    case DType::I8: return at::kChar;
-    case DType::U8: return at::kByte;
-    case DType::BOOL: return at::kBool;
+    case DType::F32:
+      return at::kFloat;
+    case DType::F16:
+      return at::kHalf;
+    case DType::BF16:
+      return at::kBFloat16;
+    case DType::F8_E4M3:
+      return at::kByte;  // libtorch 1.13 has no float8: raw E4M3 bytes
+    case DType::F64:
+      return at::kDouble;
+    case DType::I64:
+      return at::kLong;
+    case DType::I32:
+      return at::kInt;
+    case DType::I16:
+      return at::kShort;
+    case DType::I8:
+      return at::kChar;
+    case DType::U8:
+      return at::kByte;
+    case DType::BOOL:
+      return at::kBool;
   }
   throw CheckpointError(where + ": unsupported dtype");
 }
@@ -103,10 +116,12 @@ std::shared_ptr<Checkpoint> Checkpoint::open(const std::filesystem::path& dir) {
     std::set<std::string> shards;
     for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
       if (!it.value().is_string())
-        throw CheckpointError(index_path.string() + ": weight_map['" + it.key() + "'] is not a string");
+        throw CheckpointError(index_path.string() + ": weight_map['" + it.key() +
+                              "'] is not a string");
       std::string shard = it.value().get<std::string>();
       if (shard.find('/') != std::string::npos || shard == "..")
-        throw CheckpointError(index_path.string() + ": shard name '" + shard + "' leaves the directory");
+        throw CheckpointError(index_path.string() + ": shard name '" + shard +
+                              "' leaves the directory");
       weight_map[it.key()] = shard;
       shards.insert(shard);
     }
@@ -118,7 +133,9 @@ std::shared_ptr<Checkpoint> Checkpoint::open(const std::filesystem::path& dir) {
                           ": no model.safetensors or model.safetensors.index.json found");
   }
   for (const auto& p : shard_paths) {
-    ckpt->files_.push_back(std::make_unique<SafetensorsFile>(p));
+    if (!weight_map.empty() && !std::filesystem::exists(p))
+      throw CheckpointError(index_path.string() + ": shard " + p.string() + " does not exist");
+    ckpt->files_.push_back(std::make_shared<SafetensorsFile>(p));
     size_t file_index = ckpt->files_.size() - 1;
     for (const auto& e : ckpt->files_.back()->header().tensors) {
       auto [it, inserted] = ckpt->where_.emplace(e.name, std::make_pair(file_index, &e));
@@ -140,7 +157,9 @@ std::shared_ptr<Checkpoint> Checkpoint::open(const std::filesystem::path& dir) {
   return ckpt;
 }
 
-bool Checkpoint::contains(const std::string& name) const { return where_.count(name) > 0; }
+bool Checkpoint::contains(const std::string& name) const {
+  return where_.count(name) > 0;
+}
 
 std::vector<std::string> Checkpoint::names() const {
   std::vector<std::string> out;
@@ -169,7 +188,12 @@ at::Tensor Checkpoint::tensor(const std::string& name) const {
   auto type = scalar_type_of(e.dtype, file.path().string() + ": tensor '" + name + "'");
   // The mapping is PROT_READ: writing through this tensor would fault, so callers only read.
   void* data = const_cast<uint8_t*>(file.data(e));
-  return at::from_blob(data, e.shape, at::TensorOptions().dtype(type));
+  const auto options = at::TensorOptions().dtype(type);
+  if (reinterpret_cast<uintptr_t>(data) % dtype_size(e.dtype) != 0)
+    return at::from_blob(data, e.shape, options).clone();
+  std::shared_ptr<SafetensorsFile> keep_alive = files_[where_.at(name).first];
+  return at::from_blob(
+      data, e.shape, [keep_alive](void*) mutable { keep_alive.reset(); }, options);
 }
 
 at::Tensor Checkpoint::tensor(const std::string& name, const std::vector<int64_t>& shape,
@@ -179,7 +203,8 @@ at::Tensor Checkpoint::tensor(const std::string& name, const std::vector<int64_t
   if (std::find(allowed.begin(), allowed.end(), e.dtype) == allowed.end()) {
     std::string names;
     for (DType d : allowed) names += (names.empty() ? "" : ", ") + std::string(dtype_name(d));
-    throw CheckpointError(where + " has dtype " + dtype_name(e.dtype) + ", expected one of " + names);
+    throw CheckpointError(where + " has dtype " + dtype_name(e.dtype) + ", expected one of " +
+                          names);
   }
   if (e.shape != shape)
     throw CheckpointError(where + " has shape " + shape_string(e.shape) + ", the config implies " +

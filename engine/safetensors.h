@@ -44,14 +44,17 @@ class Checkpoint {
   const TensorEntry& entry(const std::string& name) const;  // CheckpointError if missing
   const std::filesystem::path& file_of(const std::string& name) const;
   // Zero-copy CPU tensor over the mapping (read-only: never write to it). F8_E4M3 comes back as
-  // kByte. CheckpointError if missing.
+  // kByte. The tensor keeps its file mapped. A tensor whose bytes are not aligned to its element
+  // size (possible only in files not written by a standard writer) is copied instead.
+  // CheckpointError if missing.
   at::Tensor tensor(const std::string& name) const;
   // tensor(name) after checking that dtype is one of `allowed` and the shape equals `shape`.
   at::Tensor tensor(const std::string& name, const std::vector<int64_t>& shape,
                     const std::vector<DType>& allowed) const;
 
  private:
-  std::vector<std::unique_ptr<SafetensorsFile>> files_;
+  // Shared with every tensor handed out, so the mappings outlive the Checkpoint if need be.
+  std::vector<std::shared_ptr<SafetensorsFile>> files_;
   std::map<std::string, std::pair<size_t, const TensorEntry*>> where_;  // name -> (file, entry)
 };
 
