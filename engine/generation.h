@@ -45,11 +45,24 @@ struct GenerationResult {
   double prefill_seconds = 0, decode_seconds = 0;
 };
 
+// One prompt's prefill in a batch: its routing and the logits after its last token.
+struct PrefillResult {
+  RoutingTrace routing;  // n_prompt == prompt length
+  at::Tensor last_logits;  // [V] float32
+};
+
 class Generator {
  public:
   explicit Generator(std::shared_ptr<Transformer> model) : model_(std::move(model)) {}
   GenerationResult generate(const GenerationRequest& request, const TokenCallback& on_token = {},
                             bool keep_step_logits = false);
+  // Prefills several prompts in right-padded batches of at most `max_batch` (padding after a
+  // prompt is invisible to it under the causal mask), with one tuning and routing capture on.
+  // Results are in prompt order; `on_result(i, result)` is called as each finishes (return false
+  // to stop early).
+  std::vector<PrefillResult> prefill_batch(
+      const std::vector<std::vector<int64_t>>& prompts, const TuningSpec& tuning, int64_t max_batch,
+      const std::function<bool(size_t, const PrefillResult&)>& on_result = {});
   const Transformer& model() const { return *model_; }
 
  private:

@@ -114,7 +114,12 @@ at::Tensor Transformer::forward(const at::Tensor& tokens, KVCache& cache, const 
     if (options.hidden_states) options.hidden_states->push_back(h.to(at::kFloat));
   }
   cache.length = start + T;
-  if (!options.all_logits) h = h.select(1, T - 1);  // [B, hidden]
+  if (options.logit_positions.defined()) {
+    at::Tensor pos = options.logit_positions.to(h.device()).view({B, 1, 1}).expand({B, 1, h.size(2)});
+    h = h.gather(1, pos).squeeze(1);  // [B, hidden]
+  } else if (!options.all_logits) {
+    h = h.select(1, T - 1);  // [B, hidden]
+  }
   h = rms_norm(h.to(devices_.last()), norm_, config_.rms_norm_eps);
   return linear(h, head_).to(at::kFloat);
 }

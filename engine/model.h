@@ -31,6 +31,8 @@ struct ForwardOptions {
   const CompiledTuning* tuning = nullptr;
   RoutingCapture* capture = nullptr;
   bool all_logits = false;  // logits of every position, else only the last
+  // [B] int64: per sequence, the position whose logits to return (right-padded batches).
+  at::Tensor logit_positions;
   std::vector<at::Tensor>* hidden_states = nullptr;  // receives [embedding, block outputs...]
 };
 

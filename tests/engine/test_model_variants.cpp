@@ -188,3 +188,32 @@ TEST_CASE("bad checkpoints are reported by name, nothing crashes", "[model]") {
   CHECK_THROWS_WITH(Transformer::load(tmp.path()), Catch::Contains("model.safetensors") &&
                                                        (Catch::Contains("shape") || Catch::Contains("missing tensor")));
 }
+
+TEST_CASE("batched right-padded prefill equals one prefill per prompt", "[model][batch]") {
+  auto model = Transformer::load(test::v3_tiny_dir());
+  Generator gen(model);
+  std::vector<std::vector<int64_t>> prompts = {{5, 6, 7}, {10, 20, 30, 40, 50, 60, 70, 80}, {99}, {4, 3, 2, 1, 0, 11}};
+  TuningSpec tuning{{{2, 3}}, {{3, 9}}};
+  std::vector<size_t> seen;
+  auto batched = gen.prefill_batch(prompts, tuning, 3, [&](size_t i, const PrefillResult&) {
+    seen.push_back(i);
+    return true;
+  });
+  CHECK(seen.size() == prompts.size());
+  CompiledTuning compiled(tuning, model->config());
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    KVCache cache = model->new_cache();
+    RoutingCapture cap;
+    ForwardOptions o;
+    o.capture = &cap;
+    o.tuning = &compiled;
+    const int64_t T = static_cast<int64_t>(prompts[i].size());
+    at::Tensor logits = model->forward(at::tensor(prompts[i], at::kLong).view({1, -1}), cache, o)[0];
+    RoutingTrace single = cap.take(1, T, T)[0];
+    CHECK((batched[i].last_logits - logits).abs().max().item<double>() < 1e-4);
+    CHECK(batched[i].routing.tokens() == T);
+    CHECK(batched[i].routing.n_prompt == T);
+    CHECK(at::equal(std::get<0>(batched[i].routing.ids.sort(-1)), std::get<0>(single.ids.sort(-1))));
+    CHECK(at::allclose(batched[i].routing.activation_counts(16, 0, T), single.activation_counts(16, 0, T)));
+  }
+}
