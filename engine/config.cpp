@@ -121,6 +121,7 @@ ModelConfig ModelConfig::from_json(const json& j) {
   c.num_attention_heads = required_int(j, "num_attention_heads");
   c.num_nextn_predict_layers = optional_int(j, "num_nextn_predict_layers", 0);
   c.rms_norm_eps = optional_number(j, "rms_norm_eps", 1e-6);
+  if (!(c.rms_norm_eps > 0)) throw ConfigError("config.json: 'rms_norm_eps' must be positive");
   c.tie_word_embeddings = optional_bool(j, "tie_word_embeddings", false);
   require_positive(c.vocab_size, "vocab_size");
   require_positive(c.hidden_size, "hidden_size");
@@ -230,6 +231,7 @@ ModelConfig ModelConfig::from_json(const json& j) {
     const json& rs = *rope_it;
     YarnRope y;
     y.factor = optional_number(rs, "factor", 1.0);
+    if (!(y.factor > 0)) throw ConfigError("config.json: rope scaling 'factor' must be positive");
     y.original_max_position_embeddings =
         optional_int(rs, "original_max_position_embeddings", c.max_position_embeddings);
     y.beta_fast = optional_number(rs, "beta_fast", 32.0);

@@ -341,6 +341,15 @@ void Tokenizer::Impl::encode_piece(std::string_view piece, std::vector<std::int6
     out.push_back(byte_ids[static_cast<unsigned char>(piece[0])]);
     return;
   }
+  // Long pieces (runs of spaces, CJK sentences) rarely repeat; caching them only costs memory.
+  // Hugging Face draws the line at 256 bytes too.
+  if (piece.size() > 256) {
+    thread_local std::vector<std::int32_t> ids;
+    ids.clear();
+    bpe->encode_piece(piece, ids);
+    out.insert(out.end(), ids.begin(), ids.end());
+    return;
+  }
   thread_local PieceCache cache;
   cache.claim(serial);
   const std::uint64_t hash = PieceCache::hash(piece);

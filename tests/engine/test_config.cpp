@@ -700,6 +700,8 @@ TEST_CASE("config: malformed configs fail naming the key", "[config]") {
         {"rope_scaling", 40},
         {"rms_norm_eps", "1e-6"},
         {"first_k_dense_replace", -1},
+        {"rms_norm_eps", 0},
+        {"rms_norm_eps", -1e-6},
         {"n_shared_experts", -2},
         {"vocab_size", 0},
         {"hidden_size", 18446744073709551615ull},
@@ -738,6 +740,9 @@ TEST_CASE("config: malformed configs fail naming the key", "[config]") {
     json j = r1;
     j["rope_scaling"]["type"] = "linear";
     CHECK_THAT(config_error(j), Contains("rope_scaling") && Contains("linear"));
+    j = r1;
+    j["rope_scaling"]["factor"] = 0;
+    CHECK_THAT(config_error(j), Contains("factor"));
     j = r1;
     j["quantization_config"]["quant_method"] = "gptq";
     CHECK_THAT(config_error(j), Contains("quant_method") && Contains("gptq"));
