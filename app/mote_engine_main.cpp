@@ -22,6 +22,8 @@ constexpr Command kCommands[] = {
      mote::run_tokenize_command},
     {"bench", "measure decode/prefill speed against this machine's memory bandwidth",
      mote::run_bench_command},
+    {"serve", "serve a checkpoint over HTTP (OpenAI-compatible + /mote/v1/ routes)",
+     mote::run_serve_command},
 };
 
 void print_usage() {

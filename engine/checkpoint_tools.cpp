@@ -70,6 +70,12 @@ void copy_side_files(const fs::path& src, const fs::path& dst) {
   }
 }
 
+// "<weight>_scale_inv" -> "<weight>"; "" for any other name.
+std::string scale_owner(const std::string& name) {
+  const std::string suffix = scale_inv_name("");
+  return name.ends_with(suffix) ? name.substr(0, name.size() - suffix.size()) : std::string();
+}
+
 // R1's release quantizes the MTP layers' projections as well; classify them with the layout of a
 // config whose stack includes those layers.
 std::map<std::string, std::vector<int64_t>> linear_weights(const ModelConfig& config) {
@@ -129,9 +135,13 @@ void write_random_checkpoint(const fs::path& dir, const json& config_json, uint6
 
 void quantize_checkpoint_fp8(const fs::path& src_dir, const fs::path& fp8_dir,
                              const fs::path& dequantized_dir) {
-  std::error_code ec;
-  if (fs::equivalent(src_dir, fp8_dir, ec) || fs::equivalent(src_dir, dequantized_dir, ec) ||
-      fs::equivalent(fp8_dir, dequantized_dir, ec))
+  // weakly_canonical also resolves directories that do not exist yet; drop a trailing slash.
+  const auto normal = [](const fs::path& p) {
+    fs::path n = fs::weakly_canonical(p);
+    return n.has_filename() ? n : n.parent_path();
+  };
+  const fs::path src = normal(src_dir), out8 = normal(fp8_dir), outd = normal(dequantized_dir);
+  if (src == out8 || src == outd || out8 == outd)
     throw Error("quantize_checkpoint_fp8: source and output directories must differ");
 
   const fs::path config_path = src_dir / "config.json";
@@ -140,6 +150,10 @@ void quantize_checkpoint_fp8(const fs::path& src_dir, const fs::path& fp8_dir,
   if (config.fp8) throw ConfigError(config_path.string() + ": checkpoint is already FP8-quantized");
   const auto ckpt = Checkpoint::open(src_dir);
   const std::map<std::string, std::vector<int64_t>> linear = linear_weights(config);
+  // Every tensor inference needs must be there, floating, with the config's shape, before
+  // anything is written (CheckpointError naming file and tensor otherwise).
+  for (const WeightSpec& w : weight_layout(config))
+    ckpt->tensor(w.name, w.shape, {DType::F32, DType::BF16, DType::F16});
 
   // FP8 copy: each Linear weight becomes two tensors, its codes and its block scales.
   struct Item {
@@ -152,8 +166,7 @@ void quantize_checkpoint_fp8(const fs::path& src_dir, const fs::path& fp8_dir,
     const TensorEntry& e = ckpt->entry(name);
     auto it = linear.find(name);
     if (it == linear.end()) {
-      if (linear.count(name.size() > 10 ? name.substr(0, name.size() - 10) : "") &&
-          name.ends_with("_scale_inv"))
+      if (linear.count(scale_owner(name)))
         throw CheckpointError(ckpt->file_of(name).string() + ": tensor '" + name +
                               "': source checkpoint already holds FP8 scales");
       plan.push_back(TensorPlan{name, e.dtype, e.shape});
@@ -194,7 +207,7 @@ void quantize_checkpoint_fp8(const fs::path& src_dir, const fs::path& fp8_dir,
   std::vector<TensorPlan> deq_plan;
   for (const std::string& name : fp8->names()) {
     const TensorEntry& e = fp8->entry(name);
-    if (name.ends_with("_scale_inv") && linear.count(name.substr(0, name.size() - 10))) continue;
+    if (linear.count(scale_owner(name))) continue;  // folded into its weight
     deq_plan.push_back(TensorPlan{name, e.dtype == DType::F8_E4M3 ? DType::F32 : e.dtype, e.shape});
   }
   auto produce_deq = [&](size_t i) -> at::Tensor {

@@ -19,6 +19,7 @@
 #include "engine/error.h"
 #include "engine/fp8.h"
 #include "engine/safetensors.h"
+#include "engine/safetensors_writer.h"
 #include "engine/weight_layout.h"
 
 namespace {
@@ -292,6 +293,20 @@ TEST_CASE("fp8: quantize_checkpoint_fp8 of v3-tiny", "[fp8][checkpoint]") {
   CHECK_THROWS_AS(mote::quantize_checkpoint_fp8(tmp / "fp8", tmp / "fp8b", tmp / "deqb"),
                   mote::ConfigError);
   CHECK_THROWS_AS(mote::quantize_checkpoint_fp8(src, src, tmp / "deqc"), mote::Error);
+  CHECK_THROWS_AS(mote::quantize_checkpoint_fp8(src, tmp / "same", tmp / "same/"), mote::Error);
+  // A source missing a tensor the layout needs fails naming it, before writing anything.
+  fs::create_directories(tmp / "partial");
+  mote::write_safetensors(
+      tmp / "partial" / "model.safetensors",
+      {{"model.embed_tokens.weight", source->tensor("model.embed_tokens.weight"), {}}});
+  fs::copy_file(src / "config.json", tmp / "partial" / "config.json");
+  try {
+    mote::quantize_checkpoint_fp8(tmp / "partial", tmp / "fp8p", tmp / "deqp");
+    FAIL("no exception");
+  } catch (const mote::CheckpointError& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Matchers::Contains("model.layers.0."));
+  }
+  CHECK(!fs::exists(tmp / "fp8p" / "model.safetensors"));
   fs::remove_all(tmp);
 }
 

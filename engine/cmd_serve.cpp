@@ -1,0 +1,130 @@
+// mote-engine serve: the HTTP server (server.h) on a checkpoint directory, until SIGINT/SIGTERM.
+#include <pthread.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <ATen/Parallel.h>
+
+#include "engine/cli_args.h"
+#include "engine/commands.h"
+#include "engine/device_map.h"
+#include "engine/error.h"
+#include "engine/server.h"
+#include "engine/server_security.h"
+
+namespace mote {
+
+int run_serve_command(int argc, char** argv) {
+  // SIGINT/SIGTERM are taken by one thread with sigwait and blocked in every other thread (all
+  // created after this line, libtorch's pools included), so shutdown runs in ordinary code.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const server::RequestLimits d;
+  CliArgs args(
+      "serve",
+      "Serves a checkpoint directory (config.json, safetensors, tokenizer.json,\n"
+      "tokenizer_config.json, generation_config.json) over HTTP: OpenAI-compatible\n"
+      "/v1/models, /v1/chat/completions, /v1/completions and the MoTE routes /mote/v1/model,\n"
+      "/mote/v1/scan, /mote/v1/health. Binds 127.0.0.1 unless --host is given; any other\n"
+      "address needs --api-key-file. SIGINT/SIGTERM cancel running requests and exit.");
+  args.option("--model", "DIR", "checkpoint directory")
+      .option("--host", "ADDR", "address to listen on", "127.0.0.1")
+      .option("--port", "N", "port (0: any free port, printed at startup)", "8000")
+      .option("--api-key-file", "FILE", "file holding the bearer key clients must send")
+      .option("--model-id", "NAME", "model name in responses (default: the directory name)")
+      .option("--template", "NAME",
+              "chat template override (deepseek-r1, deepseek-r1-early, deepseek-v3, deepseek-v2)")
+      .option("--devices", "SPEC", "device map: cpu, cuda:0, cuda:0-7, cuda:0,2", "cpu")
+      .option("--dtype", "fp32|bf16", "compute dtype", "fp32")
+      .option("--threads", "N", "CPU threads for the engine",
+              std::to_string(std::max(1u, std::thread::hardware_concurrency())))
+      .option("--http-threads", "N", "connections served at once", "32")
+      .option("--max-body-bytes", "N", "request body limit (413 beyond)",
+              std::to_string(d.max_body_bytes))
+      .option("--max-prompt-tokens", "N", "prompt length limit",
+              std::to_string(d.max_prompt_tokens))
+      .option("--max-tokens", "N", "max_tokens limit (also the default)",
+              std::to_string(d.max_tokens))
+      .option("--max-scan-prompts", "N", "prompts per scan", std::to_string(d.max_scan_prompts))
+      .option("--max-scan-batch", "N", "largest prefill batch of a scan",
+              std::to_string(d.max_scan_batch))
+      .option("--max-queue", "N", "requests waiting for the engine (429 beyond)",
+              std::to_string(d.max_queue))
+      .flag("--quiet", "do not log requests");
+  if (!args.parse(argc, argv)) return 0;
+
+  server::ServerOptions o;
+  o.host = args.get("--host");
+  o.port = args.get_int("--port");
+  if (o.port < 0 || o.port > 65535) throw UsageError("--port must be in [0, 65535]");
+  if (auto f = args.get_optional("--api-key-file")) o.api_key = server::read_api_key_file(*f);
+  server::check_bind_policy(o.host, o.api_key);  // before the (slow) model load
+  auto positive = [&](const char* name) {
+    const int v = args.get_int(name);
+    if (v < 1) throw UsageError(std::string(name) + " must be >= 1");
+    return v;
+  };
+  o.limits.max_body_bytes = static_cast<size_t>(positive("--max-body-bytes"));
+  o.limits.max_prompt_tokens = positive("--max-prompt-tokens");
+  o.limits.max_tokens = positive("--max-tokens");
+  o.limits.max_scan_prompts = positive("--max-scan-prompts");
+  o.limits.max_scan_batch = positive("--max-scan-batch");
+  o.limits.max_queue = positive("--max-queue");
+  o.http_threads = positive("--http-threads");
+  o.log_requests = !args.get_flag("--quiet");
+  at::set_num_threads(positive("--threads"));
+
+  EngineOptions options;
+  const std::string dtype = args.get("--dtype");
+  if (dtype == "fp32")
+    options.compute_dtype = at::kFloat;
+  else if (dtype == "bf16")
+    options.compute_dtype = at::kBFloat16;
+  else
+    throw UsageError("--dtype must be fp32 or bf16, got '" + dtype + "'");
+  const std::string dir = args.get("--model");
+  auto devices = DeviceMap::parse_devices(args.get("--devices"));
+  const bool cpu_only = devices.size() == 1 && devices[0].is_cpu();
+
+  std::cerr << "mote-engine serve: loading " << dir << "\n";
+  int64_t n_layers = 0;
+  {
+    const ModelConfig c = ModelConfig::from_file(std::filesystem::path(dir) / "config.json");
+    n_layers = c.num_hidden_layers;
+  }
+  auto bundle =
+      server::ModelBundle::load(dir, options, cpu_only ? DeviceMap() : DeviceMap(devices, n_layers),
+                                args.get_optional("--template"), args.get_optional("--model-id"));
+  server::Server srv(bundle, o);
+  const int port = srv.bind();
+  std::atomic<bool> finished{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (finished) return;
+    std::cerr << "mote-engine serve: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
+              << ": cancelling requests and stopping\n";
+    srv.stop();
+  });
+  std::cerr << "mote-engine serve: model '" << bundle->id << "' on "
+            << bundle->model->devices().describe() << (o.api_key ? ", API key required" : "")
+            << "\n";
+  // The port on stdout, alone on a line, for a launcher that started us with --port 0.
+  std::cout << "listening on http://" << o.host << ":" << port << std::endl;
+  srv.listen();
+  srv.stop();
+  finished = true;
+  // listen() also returns on errors: wake the signal thread so it can be joined.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  std::cerr << "mote-engine serve: stopped\n";
+  return 0;
+}
+
+}  // namespace mote

@@ -1,0 +1,222 @@
+#include "sessions/evaluation.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "sessions/csv_writer.h"
+#include "sessions/session_error.h"
+
+namespace mote::sessions {
+
+std::size_t TransitionMatrix::count(const std::string& from, const std::string& to) const {
+  const auto i = std::find(labels.begin(), labels.end(), from) - labels.begin();
+  const auto j = std::find(labels.begin(), labels.end(), to) - labels.begin();
+  if (i == static_cast<long>(labels.size()) || j == static_cast<long>(labels.size())) return 0;
+  return counts[i][j];
+}
+
+nlohmann::json TransitionMatrix::to_json() const {
+  return {{"labels", labels}, {"counts", counts}, {"row_percent", row_percent}};
+}
+
+std::string TransitionMatrix::to_csv() const {
+  std::ostringstream out;
+  auto write = [&](const std::string& corner, auto value) {
+    out << csv_escape(corner);
+    for (const auto& l : labels) out << ',' << csv_escape(l);
+    out << '\n';
+    for (std::size_t i = 0; i < labels.size(); ++i) {
+      out << csv_escape(labels[i]);
+      for (std::size_t j = 0; j < labels.size(); ++j) out << ',' << value(i, j);
+      out << '\n';
+    }
+  };
+  write("original\\tuned (count)",
+        [&](std::size_t i, std::size_t j) { return std::to_string(counts[i][j]); });
+  out << '\n';
+  write("original\\tuned (row %)", [&](std::size_t i, std::size_t j) {
+    std::ostringstream cell;
+    cell.precision(4);
+    cell << std::fixed << row_percent[i][j];
+    return cell.str();
+  });
+  return out.str();
+}
+
+TransitionMatrix transition_matrix(const std::vector<std::string>& original,
+                                   const std::vector<std::string>& tuned,
+                                   const std::vector<std::string>& label_order) {
+  if (original.size() != tuned.size()) {
+    throw SessionError("transition matrix: " + std::to_string(original.size()) +
+                       " original labels but " + std::to_string(tuned.size()) + " tuned labels");
+  }
+  TransitionMatrix m;
+  m.labels = label_order;
+  std::set<std::string> extra;
+  for (const auto* list : {&original, &tuned}) {
+    for (const auto& l : *list) {
+      if (std::find(m.labels.begin(), m.labels.end(), l) == m.labels.end()) extra.insert(l);
+    }
+  }
+  m.labels.insert(m.labels.end(), extra.begin(), extra.end());
+  const std::size_t n = m.labels.size();
+  auto index = [&](const std::string& l) {
+    return std::find(m.labels.begin(), m.labels.end(), l) - m.labels.begin();
+  };
+  m.counts.assign(n, std::vector<std::size_t>(n, 0));
+  for (std::size_t i = 0; i < original.size(); ++i) ++m.counts[index(original[i])][index(tuned[i])];
+  m.row_percent.assign(n, std::vector<double>(n, 0.0));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::size_t total = 0;
+    for (auto c : m.counts[i]) total += c;
+    for (std::size_t j = 0; j < n && total > 0; ++j)
+      m.row_percent[i][j] = 100.0 * m.counts[i][j] / total;
+  }
+  return m;
+}
+
+nlohmann::json FlipRates::to_json() const {
+  return {{"label", label},
+          {"n_class", n_class},
+          {"flipped", flipped},
+          {"rate", rate},
+          {"n_other", n_other},
+          {"became_class", became_class},
+          {"reverse_rate", reverse_rate}};
+}
+
+FlipRates flip_rates(const std::vector<std::string>& original,
+                     const std::vector<std::string>& tuned, const std::string& label) {
+  if (original.size() != tuned.size()) {
+    throw SessionError("flip rates: " + std::to_string(original.size()) + " original labels but " +
+                       std::to_string(tuned.size()) + " tuned labels");
+  }
+  FlipRates f;
+  f.label = label;
+  for (std::size_t i = 0; i < original.size(); ++i) {
+    if (original[i] == label) {
+      ++f.n_class;
+      if (tuned[i] != label) ++f.flipped;
+    } else {
+      ++f.n_other;
+      if (tuned[i] == label) ++f.became_class;
+    }
+  }
+  f.rate = f.n_class ? static_cast<double>(f.flipped) / f.n_class : 0.0;
+  f.reverse_rate = f.n_other ? static_cast<double>(f.became_class) / f.n_other : 0.0;
+  return f;
+}
+
+std::vector<TuningSpec> random_control_draws(const ModelGeometry& geometry, std::size_t draws,
+                                             std::size_t experts_per_draw,
+                                             const std::vector<ExpertAddress>& exclude,
+                                             std::uint64_t seed, TuningDirection direction) {
+  geometry.validate();
+  std::vector<bool> excluded(geometry.n_cells(), false);
+  std::size_t n_excluded = 0;
+  for (const auto& a : exclude) {
+    const auto i = geometry.flat_index(a);
+    if (!excluded[i]) ++n_excluded;
+    excluded[i] = true;
+  }
+  std::vector<std::size_t> pool;
+  for (std::size_t i = 0; i < excluded.size(); ++i) {
+    if (!excluded[i]) pool.push_back(i);
+  }
+  if (experts_per_draw > pool.size()) {
+    throw SessionError("random control: " + std::to_string(experts_per_draw) +
+                       " experts per draw but only " + std::to_string(pool.size()) +
+                       " experts outside the tuned set");
+  }
+  std::vector<TuningSpec> specs;
+  for (std::size_t d = 0; d < draws; ++d) {
+    std::seed_seq seq{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                      static_cast<std::uint32_t>(d), static_cast<std::uint32_t>(d >> 32)};
+    std::mt19937_64 rng(seq);
+    std::vector<std::size_t> local = pool;
+    std::vector<ExpertAddress> chosen;
+    for (std::size_t i = 0; i < experts_per_draw; ++i) {
+      std::uniform_int_distribution<std::size_t> pick(i, local.size() - 1);
+      std::swap(local[i], local[pick(rng)]);
+      chosen.push_back(geometry.address_of(local[i]));
+    }
+    std::sort(chosen.begin(), chosen.end());
+    TuningSpec spec;
+    (direction == TuningDirection::kSuppress ? spec.suppress : spec.stimulate) = std::move(chosen);
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+nlohmann::json RandomControlSummary::to_json() const {
+  return {{"tuned", tuned}, {"draws", draws}, {"mean", mean}, {"std", std}, {"p", p}};
+}
+
+RandomControlSummary summarize_random_control(double tuned_flip_rate,
+                                              const std::vector<double>& draw_flip_rates) {
+  RandomControlSummary s;
+  s.tuned = tuned_flip_rate;
+  s.draws = draw_flip_rates;
+  const double k = static_cast<double>(draw_flip_rates.size());
+  std::size_t at_least = 0;
+  double sum = 0.0;
+  for (double f : draw_flip_rates) {
+    sum += f;
+    if (f >= tuned_flip_rate) ++at_least;
+  }
+  s.mean = k > 0 ? sum / k : 0.0;
+  double ss = 0.0;
+  for (double f : draw_flip_rates) ss += (f - s.mean) * (f - s.mean);
+  s.std = k > 1 ? std::sqrt(ss / (k - 1)) : 0.0;
+  s.p = (at_least + 1.0) / (k + 1.0);
+  return s;
+}
+
+nlohmann::json DoseCurve::to_json() const {
+  auto rates = nlohmann::json::array();
+  for (double r : flip_rate) rates.push_back(std::isnan(r) ? nlohmann::json() : nlohmann::json(r));
+  return {{"n_experts", n_experts}, {"flip_rate", rates}};
+}
+
+DoseCurve DoseCurve::from_json(const nlohmann::json& json) {
+  DoseCurve curve;
+  try {
+    curve.n_experts = json.at("n_experts").get<std::vector<std::size_t>>();
+    for (const auto& r : json.at("flip_rate")) {
+      curve.flip_rate.push_back(r.is_null() ? std::numeric_limits<double>::quiet_NaN()
+                                            : r.get<double>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw SessionError(std::string("dose curve JSON: ") + e.what());
+  }
+  if (curve.flip_rate.size() != curve.n_experts.size()) {
+    throw SessionError("dose curve JSON: n_experts and flip_rate differ in length");
+  }
+  return curve;
+}
+
+TuningSpec tuning_from_ranking(const std::vector<ExpertAddress>& ranking, std::size_t n,
+                               TuningDirection direction) {
+  if (n > ranking.size()) {
+    throw SessionError("asked for the top " + std::to_string(n) + " experts of a ranking of " +
+                       std::to_string(ranking.size()));
+  }
+  TuningSpec spec;
+  (direction == TuningDirection::kSuppress ? spec.suppress : spec.stimulate)
+      .assign(ranking.begin(), ranking.begin() + static_cast<long>(n));
+  return spec;
+}
+
+std::vector<TuningSpec> dose_curve_specs(const std::vector<ExpertAddress>& ranking,
+                                         const std::vector<std::size_t>& doses,
+                                         TuningDirection direction) {
+  std::vector<TuningSpec> specs;
+  for (std::size_t n : doses) specs.push_back(tuning_from_ranking(ranking, n, direction));
+  return specs;
+}
+
+}  // namespace mote::sessions

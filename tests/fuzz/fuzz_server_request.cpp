@@ -1,0 +1,88 @@
+// libFuzzer entry point for the engine server's request parser (engine/server_json.cpp), the code
+// that reads untrusted bytes from the network. The first byte picks the route (chat, completion,
+// scan), the rest is the body. Every input must either parse into a request that satisfies the
+// validator's guarantees or fail with a RequestError carrying a 4xx status; crashes, sanitizer
+// reports, other exceptions and broken guarantees are findings.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "engine/server_json.h"
+#include "engine/server_stop.h"
+
+namespace {
+
+using namespace mote::server;
+
+const ModelGeometry kGeometry{{3, 4, 5, 7}, 16, 4};
+
+RequestLimits limits() {
+  RequestLimits l;
+  l.max_tokens = 64;
+  l.max_prompt_tokens = 128;
+  l.max_scan_prompts = 8;
+  l.max_scan_batch = 4;
+  return l;
+}
+
+void check_mote(const MoteOptions& m) {
+  for (const auto* list : {&m.suppress, &m.stimulate})
+    for (const auto& [layer, expert] : *list) {
+      if (std::find(kGeometry.moe_layers.begin(), kGeometry.moe_layers.end(), layer) ==
+          kGeometry.moe_layers.end())
+        __builtin_trap();
+      if (expert < 0 || expert >= kGeometry.n_experts) __builtin_trap();
+    }
+  for (const auto& a : m.stimulate)
+    if (std::find(m.suppress.begin(), m.suppress.end(), a) != m.suppress.end()) __builtin_trap();
+  if (!m.tuning.is_object()) __builtin_trap();
+  (void)dump(m.tuning);
+}
+
+void check_generate(const GenerateRequest& r, const RequestLimits& l) {
+  if (r.chat && r.messages.empty()) __builtin_trap();
+  if (r.max_tokens && (*r.max_tokens < 1 || *r.max_tokens > l.max_tokens)) __builtin_trap();
+  if (r.sampling.top_p && !(*r.sampling.top_p > 0 && *r.sampling.top_p <= 1)) __builtin_trap();
+  if (r.sampling.temperature && !(*r.sampling.temperature >= 0)) __builtin_trap();
+  if (r.stop.size() > l.max_stop) __builtin_trap();
+  for (const auto& s : r.stop) {
+    if (s.empty()) __builtin_trap();
+    // Stop matching on arbitrary text never emits more than it was given.
+    StopMatcher m({s});
+    std::string out = m.push(r.prompt.substr(0, 64));
+    out += m.finish();
+    if (out.size() > std::min<size_t>(r.prompt.size(), 64)) __builtin_trap();
+  }
+  check_mote(r.mote);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  const RequestLimits l = limits();
+  try {
+    switch (data[0] % 3) {
+      case 0:
+        check_generate(parse_chat_request(body, l, kGeometry), l);
+        break;
+      case 1:
+        check_generate(parse_completion_request(body, l, kGeometry), l);
+        break;
+      default: {
+        const ScanRequest s = parse_scan_request(body, l, kGeometry);
+        if (s.prompts.empty() || static_cast<int64_t>(s.prompts.size()) > l.max_scan_prompts)
+          __builtin_trap();
+        if (s.batch_size < 1 || s.batch_size > l.max_scan_batch) __builtin_trap();
+        if (s.max_tokens < 0 || s.max_tokens > l.max_tokens) __builtin_trap();
+        check_mote(s.mote);
+      }
+    }
+  } catch (const RequestError& e) {
+    if (e.status < 400 || e.status >= 500) __builtin_trap();
+    (void)error_body(e.what(), e.type, e.code);  // must not throw on any message
+  }
+  return 0;
+}
