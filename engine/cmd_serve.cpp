@@ -1,7 +1,7 @@
 // mote-engine serve: the HTTP server (server.h) on a checkpoint directory, until SIGINT/SIGTERM.
-#include <pthread.h>
+#include <unistd.h>
 
-#include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -16,15 +16,21 @@
 #include "engine/server_security.h"
 
 namespace mote {
+namespace {
+
+// SIGINT/SIGTERM only write the signal number to a pipe (async-signal-safe); a watcher thread
+// reads it and shuts the server down in ordinary code. (Blocking the signals and sigwait()ing is
+// not enough: libtorch starts threads before main that would take the default action.)
+int g_signal_pipe[2] = {-1, -1};
+
+extern "C" void on_stop_signal(int sig) {
+  const unsigned char s = static_cast<unsigned char>(sig);
+  (void)!write(g_signal_pipe[1], &s, 1);
+}
+
+}  // namespace
 
 int run_serve_command(int argc, char** argv) {
-  // SIGINT/SIGTERM are taken by one thread with sigwait and blocked in every other thread (all
-  // created after this line, libtorch's pools included), so shutdown runs in ordinary code.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const server::RequestLimits d;
   CliArgs args(
       "serve",
@@ -103,11 +109,17 @@ int run_serve_command(int argc, char** argv) {
                                 args.get_optional("--template"), args.get_optional("--model-id"));
   server::Server srv(bundle, o);
   const int port = srv.bind();
-  std::atomic<bool> finished{false};
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    if (finished) return;
+  if (pipe(g_signal_pipe) != 0) throw Error("cannot create the signal pipe");
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  std::thread watcher([&] {
+    unsigned char sig = 0;
+    while (read(g_signal_pipe[0], &sig, 1) < 0 && errno == EINTR) {
+    }
+    if (sig == 0) return;  // woken by the normal exit below
     std::cerr << "mote-engine serve: " << (sig == SIGINT ? "SIGINT" : "SIGTERM")
               << ": cancelling requests and stopping\n";
     srv.stop();
@@ -119,10 +131,9 @@ int run_serve_command(int argc, char** argv) {
   std::cout << "listening on http://" << o.host << ":" << port << std::endl;
   srv.listen();
   srv.stop();
-  finished = true;
-  // listen() also returns on errors: wake the signal thread so it can be joined.
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
+  const unsigned char wake = 0;  // listen() also returns on errors: let the watcher finish
+  (void)!write(g_signal_pipe[1], &wake, 1);
+  watcher.join();
   std::cerr << "mote-engine serve: stopped\n";
   return 0;
 }
