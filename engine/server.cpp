@@ -268,6 +268,9 @@ Server::Server(std::shared_ptr<ModelBundle> model, ServerOptions options)
   };
   impl_->http.set_payload_max_length(impl_->options.limits.max_body_bytes);
   impl_->http.set_keep_alive_max_count(100);
+  // Headers and body (and every SSE chunk) go out in separate writes; without TCP_NODELAY each
+  // small reply waits on the client's delayed ACK (~40 ms).
+  impl_->http.set_tcp_nodelay(true);
   impl_->routes();
 }
 

@@ -151,25 +151,42 @@ ActivationMap decode_activation_map(const std::string& bytes) {
   const auto encoding = static_cast<unsigned char>(bytes[reader.pos++]);
   const std::size_t rows = reader.u32();
   const std::size_t cols = reader.u32();
-  if (rows * cols > (std::size_t{1} << 28))
-    throw SessionError("activation map BLOB: implausible shape");
-  ActivationMap map(rows, cols);
+  // Validate sizes before allocating: a corrupt header must not trigger a huge allocation.
+  // 2^22 cells is far above any MoE geometry (R1: 58 x 256 = 14,848).
+  if (rows * cols > (std::size_t{1} << 22)) {
+    throw SessionError("activation map BLOB: implausible shape " + std::to_string(rows) + "x" +
+                       std::to_string(cols));
+  }
   if (encoding == 1) {
     reader.need(rows * cols * sizeof(float));
+    ActivationMap map(rows, cols);
     std::memcpy(map.values.data(), bytes.data() + reader.pos, rows * cols * sizeof(float));
     reader.pos += rows * cols * sizeof(float);
-  } else if (encoding == 2 || encoding == 3) {
-    const std::size_t nonzero = reader.u32();
-    std::size_t index = 0;
-    for (std::size_t n = 0; n < nonzero; ++n) {
-      index += reader.varint();
-      if (index >= map.values.size()) throw SessionError("activation map BLOB: index out of range");
-      map.values[index] = encoding == 2 ? static_cast<float>(reader.varint()) : reader.f32();
-    }
-  } else {
+    if (reader.pos != bytes.size()) throw SessionError("activation map BLOB: trailing bytes");
+    return map;
+  }
+  if (encoding != 2 && encoding != 3) {
     throw SessionError("activation map BLOB: unknown encoding " + std::to_string(encoding));
   }
+  const std::size_t nonzero = reader.u32();
+  // Each sparse entry takes at least 2 bytes (counts) or 5 bytes (floats).
+  const std::size_t min_entry = encoding == 2 ? 2 : 5;
+  if (nonzero > rows * cols || nonzero * min_entry > bytes.size() - reader.pos) {
+    throw SessionError("activation map BLOB: " + std::to_string(nonzero) +
+                       " nonzero cells do not fit");
+  }
+  // Read and check every entry before allocating the map.
+  std::vector<std::pair<std::size_t, float>> entries;
+  entries.reserve(nonzero);
+  std::size_t index = 0;
+  for (std::size_t n = 0; n < nonzero; ++n) {
+    index += reader.varint();
+    if (index >= rows * cols) throw SessionError("activation map BLOB: index out of range");
+    entries.emplace_back(index, encoding == 2 ? static_cast<float>(reader.varint()) : reader.f32());
+  }
   if (reader.pos != bytes.size()) throw SessionError("activation map BLOB: trailing bytes");
+  ActivationMap map(rows, cols);
+  for (const auto& [i, v] : entries) map.values[i] = v;
   return map;
 }
 

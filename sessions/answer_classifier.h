@@ -9,8 +9,6 @@
 
 namespace mote::sessions {
 
-class Pcre2Regex;
-
 // Maps completions to labels by ordered rules; the first rule whose conditions all hold wins.
 // Rule file (JSON):
 // {

@@ -55,9 +55,8 @@ std::vector<float> read_npy(const std::filesystem::path& path, std::vector<std::
 
 std::vector<float> parse_npy(const std::string& bytes, const std::string& source_name,
                              std::vector<std::size_t>& shape) {
-  const std::filesystem::path path(source_name);  // only used in messages
   if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) {
-    throw SessionError(path.string() + ": not a .npy file");
+    throw SessionError(source_name + ": not a .npy file");
   }
   std::size_t header_len = 0, offset = 0;
   if (bytes[6] == 1) {
@@ -69,16 +68,16 @@ std::vector<float> parse_npy(const std::string& bytes, const std::string& source
     header_len = len;
     offset = 12;
   } else {
-    throw SessionError(path.string() + ": unsupported .npy version");
+    throw SessionError(source_name + ": unsupported .npy version");
   }
-  if (offset + header_len > bytes.size()) throw SessionError(path.string() + ": truncated header");
+  if (offset + header_len > bytes.size()) throw SessionError(source_name + ": truncated header");
   const std::string header = bytes.substr(offset, header_len);
   if (header.find("'<f4'") == std::string::npos || header.find("False") == std::string::npos) {
-    throw SessionError(path.string() + ": only '<f4' C-order arrays are supported");
+    throw SessionError(source_name + ": only '<f4' C-order arrays are supported");
   }
   std::smatch match;
   if (!std::regex_search(header, match, std::regex(R"('shape':\s*\(([^)]*)\))"))) {
-    throw SessionError(path.string() + ": no shape in header");
+    throw SessionError(source_name + ": no shape in header");
   }
   shape.clear();
   std::size_t count = 1;
@@ -91,7 +90,7 @@ std::vector<float> parse_npy(const std::string& bytes, const std::string& source
   }
   offset += header_len;
   if (bytes.size() - offset != count * sizeof(float)) {
-    throw SessionError(path.string() + ": data size does not match shape");
+    throw SessionError(source_name + ": data size does not match shape");
   }
   std::vector<float> values(count);
   std::memcpy(values.data(), bytes.data() + offset, count * sizeof(float));

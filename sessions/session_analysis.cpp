@@ -52,10 +52,11 @@ const char* to_string(Alternative alternative) {
 }  // namespace
 
 FtriAnalysis analyze_ftri(SessionStore& store, std::int64_t run_id, const std::string& classifier,
-                          const std::string& target, const ExpertStatisticsOptions& options) {
+                          const std::string& target, const ExpertStatisticsOptions& options,
+                          MapKind map_kind) {
   const ModelGeometry geometry = store.run(run_id).config.geometry;
   std::vector<std::int64_t> prompt_ids;
-  const MapMatrix maps = store.prompt_maps(run_id, prompt_ids);
+  const MapMatrix maps = store.maps(run_id, map_kind, prompt_ids);
   const auto labels = run_labels(store, run_id, classifier, prompt_ids);
   FtriAnalysis analysis;
   analysis.statistics = compute_expert_statistics(maps, labels, target, options);
@@ -79,6 +80,7 @@ FtriAnalysis analyze_ftri(SessionStore& store, std::int64_t run_id, const std::s
       analysis.table.begin(),
       analysis.table.begin() + std::min<std::size_t>(50, analysis.table.size()));
   const nlohmann::json json = {{"run_id", run_id},
+                               {"map", to_string(map_kind)},
                                {"classifier", classifier},
                                {"target", target},
                                {"n_target", analysis.statistics.n_target},
@@ -167,12 +169,13 @@ RandomControlSummary evaluate_random_control(SessionStore& store, std::int64_t o
 }
 
 RunTsne analyze_tsne(SessionStore& store, std::int64_t run_id, const std::string& classifier,
-                     const TsneOptions& options) {
+                     const TsneOptions& options, MapKind map_kind) {
   RunTsne result;
-  const MapMatrix maps = store.prompt_maps(run_id, result.prompt_ids);
+  const MapMatrix maps = store.maps(run_id, map_kind, result.prompt_ids);
   result.labels = run_labels(store, run_id, classifier, result.prompt_ids);
   result.coords = tsne_2d(maps.values, maps.n_prompts, maps.n_cells, options);
   const nlohmann::json json = {{"run_id", run_id},
+                               {"map", to_string(map_kind)},
                                {"classifier", classifier},
                                {"prompt_ids", result.prompt_ids},
                                {"labels", result.labels},

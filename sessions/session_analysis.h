@@ -34,11 +34,13 @@ struct FtriAnalysis {
 };
 
 // fTRI of class `target` in a run's prompt maps against the other labelled prompts, with the
-// per-expert statistics. Stores kind "ftri": JSON {run_id, classifier, target, n_target, n_rest,
+// per-expert statistics (on the paper's prompt-count maps by default). Stores kind "ftri": JSON
+// {run_id, map, classifier, target, n_target, n_rest,
 // class_counts, options, top (first 50 table rows)} and arrays resonance, t, p, q, stability and
 // mean:<label> for every class, each [n_moe_layers x n_experts].
 FtriAnalysis analyze_ftri(SessionStore& store, std::int64_t run_id, const std::string& classifier,
-                          const std::string& target, const ExpertStatisticsOptions& options);
+                          const std::string& target, const ExpertStatisticsOptions& options,
+                          MapKind map_kind = MapKind::kPromptCounts);
 
 struct TuningEvaluation {
   std::int64_t result_id = 0;
@@ -72,6 +74,6 @@ struct RunTsne {
 // t-SNE of a run's prompt maps; stores kind "tsne" with array "coords" [n x 2] and JSON
 // {run_id, classifier, prompt_ids, labels, options}.
 RunTsne analyze_tsne(SessionStore& store, std::int64_t run_id, const std::string& classifier,
-                     const TsneOptions& options);
+                     const TsneOptions& options, MapKind map_kind = MapKind::kPromptCounts);
 
 }  // namespace mote::sessions

@@ -428,12 +428,25 @@ std::vector<StoredAnswer> SessionStore::answers(std::int64_t run_id, bool with_m
   return list;
 }
 
-MapMatrix SessionStore::prompt_maps(std::int64_t run_id, std::vector<std::int64_t>& prompt_ids) {
+std::string to_string(MapKind kind) {
+  switch (kind) {
+    case MapKind::kCompletionCounts:
+      return "completion";
+    case MapKind::kPromptWeighted:
+      return "weighted";
+    default:
+      return "prompt";
+  }
+}
+
+MapMatrix SessionStore::maps(std::int64_t run_id, MapKind kind,
+                             std::vector<std::int64_t>& prompt_ids) {
   const ModelGeometry& geometry = run_geometry(run_id);
-  SqliteStatement query(
-      *db_,
-      "SELECT a.prompt_id, a.prompt_map FROM answers a JOIN prompts p ON p.id = a.prompt_id "
-      "WHERE a.run_id = ? ORDER BY p.position");
+  // The column name comes from a fixed set, never from user input.
+  const std::string column = to_string(kind) + "_map";
+  SqliteStatement query(*db_, "SELECT a.prompt_id, a." + column +
+                                  " FROM answers a JOIN prompts p ON p.id = a.prompt_id "
+                                  "WHERE a.run_id = ? ORDER BY p.position");
   query.bind(1, run_id);
   MapMatrix matrix;
   matrix.n_cells = geometry.n_cells();
@@ -442,7 +455,7 @@ MapMatrix SessionStore::prompt_maps(std::int64_t run_id, std::vector<std::int64_
     const std::int64_t prompt_id = query.integer(0);
     if (query.is_null(1)) {
       throw SessionError("run " + std::to_string(run_id) + ", prompt " + std::to_string(prompt_id) +
-                         ": answer has no prompt activation map");
+                         ": answer has no " + to_string(kind) + " activation map");
     }
     const ActivationMap map = decode_activation_map(query.blob(1));
     if (map.values.size() != matrix.n_cells)

@@ -20,6 +20,9 @@ namespace mote::sessions {
 class SqliteConnection;
 
 enum class RunKind { kOriginal, kTuned, kRandomControl };
+// Which stored activation map of an answer to analyse.
+enum class MapKind { kPromptCounts, kCompletionCounts, kPromptWeighted };
+std::string to_string(MapKind kind);
 enum class RunStatus { kPending, kRunning, kFinished, kFailed, kCancelled };
 std::string to_string(RunKind kind);
 std::string to_string(RunStatus status);
@@ -146,9 +149,12 @@ class SessionStore {
   std::size_t answer_count(std::int64_t run_id);
   // Answers in dataset order; maps are decoded only if `with_maps`.
   std::vector<StoredAnswer> answers(std::int64_t run_id, bool with_maps = false);
-  // Prompt-count maps of all answered prompts stacked in dataset order ([n_answers x n_cells]);
-  // `prompt_ids` receives the row order. Answers without a prompt map are an error.
-  MapMatrix prompt_maps(std::int64_t run_id, std::vector<std::int64_t>& prompt_ids);
+  // One kind of map of all answered prompts stacked in dataset order ([n_answers x n_cells]);
+  // `prompt_ids` receives the row order. An answer without that map is an error.
+  MapMatrix maps(std::int64_t run_id, MapKind kind, std::vector<std::int64_t>& prompt_ids);
+  MapMatrix prompt_maps(std::int64_t run_id, std::vector<std::int64_t>& prompt_ids) {
+    return maps(run_id, MapKind::kPromptCounts, prompt_ids);
+  }
 
   // Labels. A rule set's JSON is stored under its name (so results can be reproduced).
   void store_classifier(const std::string& name, const nlohmann::json& rules);

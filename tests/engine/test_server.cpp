@@ -1,7 +1,11 @@
 // The server end to end: a live loopback server on the tiny model, driven with libcurl.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <csignal>
 #include <thread>
 
 #include "engine/generation.h"
@@ -392,4 +396,49 @@ TEST_CASE("serve refuses a non-loopback bind without a key", "[server]") {
                           dir.path().string() + " --host 0.0.0.0 --port 0 2> " +
                           (dir / "err.txt").string();
   CHECK(run(cmd) == 2);
+}
+
+TEST_CASE("mote-engine serve: SIGTERM cancels a running stream cleanly and exits 0", "[server]") {
+  TempDir dir("mote-srv-sigterm");
+  make_tiny_model_dir(dir.path());
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(out[1], 1);
+    close(out[0]);
+    const std::string exe = (bin_dir() / "mote-engine").string();
+    const std::string model = dir.path().string();
+    execl(exe.c_str(), exe.c_str(), "serve", "--model", model.c_str(), "--port", "0", "--threads",
+          "1", "--quiet", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  close(out[0]);
+  REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0);
+  const std::string url = line.substr(13) + "/v1/chat/completions";
+  json body = chat_body("Tell me a long story", 3000);
+  body["stream"] = true;
+  bool signalled = false;
+  auto r = http("POST", url, body.dump(), {"Content-Type: application/json"},
+                [&](const std::string& got) {
+                  if (!signalled && sse_data(got).size() >= 3) {
+                    kill(pid, SIGTERM);
+                    signalled = true;
+                  }
+                  return true;
+                });
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(r.status == 200);
+  auto events = sse_data(r.body);
+  REQUIRE(events.size() >= 2);
+  CHECK(events.back() == "[DONE]");
+  CHECK(json::parse(events[events.size() - 2])["choices"][0]["finish_reason"] == "cancelled");
 }

@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -114,6 +116,12 @@ TEST_CASE("activation map BLOB encodings round-trip", "[activation]") {
   auto corrupt = blob;
   corrupt[4] = 9;
   REQUIRE_THROWS_WITH(decode_activation_map(corrupt), Catch::Contains("unknown encoding"));
+  corrupt = blob;
+  corrupt[8] = '\x7f';  // rows' high byte: a huge shape must be refused before allocating
+  REQUIRE_THROWS_WITH(decode_activation_map(corrupt), Catch::Contains("implausible shape"));
+  corrupt = blob;
+  corrupt[13] = '\x7f';  // nonzero count larger than the bytes that follow
+  REQUIRE_THROWS_WITH(decode_activation_map(corrupt), Catch::Contains("do not fit"));
 }
 
 TEST_CASE("npy files have numpy's header and round-trip", "[npy]") {
@@ -123,7 +131,8 @@ TEST_CASE("npy files have numpy's header and round-trip", "[npy]") {
   REQUIRE((bytes.size() - 6 * 4) % 64 == 0);
   REQUIRE(bytes.find("'shape': (2, 3)") != std::string::npos);
   REQUIRE(npy_bytes(data.data(), {6}).find("'shape': (6,)") != std::string::npos);
-  const auto path = std::filesystem::temp_directory_path() / "mote_test_roundtrip.npy";
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("mote_test_roundtrip_" + std::to_string(::getpid()) + ".npy");
   write_npy(path, data.data(), {2, 3});
   std::vector<std::size_t> shape;
   REQUIRE(read_npy(path, shape) == data);

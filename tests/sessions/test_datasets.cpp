@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -153,9 +155,10 @@ TEST_CASE("CSV import picks the prompt column by name", "[csv]") {
   REQUIRE_THROWS_WITH(import_csv_text("", "prompt", options, "p.csv"),
                       Catch::Contains("empty CSV"));
 
-  const auto path = std::filesystem::temp_directory_path() / "mote_test_import.csv";
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("mote_test_import_" + std::to_string(::getpid()) + ".csv");
   std::ofstream(path) << text;
-  REQUIRE(import_csv_file(path, "prompt", {}).name == "mote_test_import");
+  REQUIRE(import_csv_file(path, "prompt", {}).name == path.stem().string());
   std::filesystem::remove(path);
 }
 

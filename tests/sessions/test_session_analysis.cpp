@@ -107,6 +107,7 @@ TEST_CASE("analysis: classify, fTRI, evaluation and random control over a sessio
   REQUIRE(ftri.table[0].p == Approx(1.0 / 501));
   const auto stored = f.store.load_result(ftri.result_id);
   REQUIRE(stored.kind == "ftri");
+  REQUIRE(stored.json.at("map") == "prompt");
   REQUIRE(stored.json.at("class_counts").at("1-ALIGNED") == 10);
   REQUIRE(stored.json.at("top")[0].at("expert") == 5);
   std::vector<std::size_t> shape;
@@ -162,6 +163,10 @@ TEST_CASE("analysis: classify, fTRI, evaluation and random control over a sessio
   REQUIRE(tsne.coords.size() == 60);
   REQUIRE(tsne.labels[0] == "0-REFUSED");
   REQUIRE(f.store.load_result_array(tsne.result_id, "coords", shape).size() == 60);
+
+  REQUIRE_THROWS_WITH(
+      analyze_ftri(f.store, original, "r1-refusal", "0-REFUSED", options, MapKind::kPromptWeighted),
+      Catch::Contains("has no weighted activation map"));
 
   // Errors name the problem.
   REQUIRE_THROWS_WITH(analyze_ftri(f.store, original, "r1-refusal", "9-NOPE", options),

@@ -160,6 +160,10 @@ TEST_CASE("session store: answers, maps, pending prompts, labels", "[session]") 
   REQUIRE(maps.n_prompts == 2);
   REQUIRE(maps.n_cells == 24);
   REQUIRE(std::vector<float>(maps.row(1), maps.row(1) + 24) == answer.prompt_map->values);
+  // Other map kinds: only prompt 2 has them, so asking for them over the run names the gap.
+  REQUIRE_THROWS_WITH(
+      store.maps(run_id, MapKind::kCompletionCounts, ids),
+      Catch::Contains("prompt " + std::to_string(prompts[0].id) + ": answer has no completion"));
 
   // Errors: duplicate, foreign prompt, wrong map shape.
   REQUIRE_THROWS_WITH(store.record_answer(run_id, prompts[0].id, expected_answer(prompts[0].id)),

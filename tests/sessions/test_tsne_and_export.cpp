@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
@@ -87,7 +89,8 @@ TEST_CASE("expert table, CSV/JSON/npy exports and tuning JSON", "[export]") {
   REQUIRE(ranking_addresses(table, RankingEnd::kBottom).front() ==
           ExpertAddress{3, 2});  // resonance -0.5
 
-  const auto dir = std::filesystem::temp_directory_path() / "mote_test_export";
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("mote_test_export_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto paths = write_statistics_npy(s, g, dir, "refused");
   REQUIRE(paths.size() == 5);
