@@ -51,12 +51,13 @@ at::Tensor MLA::forward(const at::Tensor& x, int64_t start_pos, LatentCache& cac
   const int64_t B = x.size(0), T = x.size(1), end_pos = start_pos + T;
   at::Tensor q = wq_ ? linear(x, *wq_) : linear(rms_norm(linear(x, *wq_a_), q_norm_, eps_), *wq_b_);
   q = q.view({B, T, n_heads_, nope_ + rope_dim_});
-  at::Tensor q_nope = q.narrow(-1, 0, nope_);                           // [B, T, h, nope]
+  at::Tensor q_nope = q.narrow(-1, 0, nope_);                               // [B, T, h, nope]
   at::Tensor q_pe = rope.apply(q.narrow(-1, nope_, rope_dim_), start_pos);  // [B, T, h, rope]
 
-  at::Tensor kv = linear(x, wkv_a_);                                      // [B, T, rank + rope]
-  at::Tensor k_pe = rope.apply(kv.narrow(-1, kv_rank_, rope_dim_).unsqueeze(2), start_pos).squeeze(2);
-  kv = rms_norm(kv.narrow(-1, 0, kv_rank_), kv_norm_, eps_);             // [B, T, rank]
+  at::Tensor kv = linear(x, wkv_a_);  // [B, T, rank + rope]
+  at::Tensor k_pe =
+      rope.apply(kv.narrow(-1, kv_rank_, rope_dim_).unsqueeze(2), start_pos).squeeze(2);
+  kv = rms_norm(kv.narrow(-1, 0, kv_rank_), kv_norm_, eps_);  // [B, T, rank]
 
   cache.reserve(B, end_pos, x.options(), kv_rank_, rope_dim_);
   cache.kv.narrow(1, start_pos, T).copy_(kv);

@@ -22,7 +22,8 @@ class MLA {
  public:
   MLA(const ModelConfig& config, const WeightLoader& loader, const std::string& prefix,
       at::Device device);
-  // x: [B, T, hidden] at positions start_pos.. ; mask: [T, start_pos+T] additive float or undefined.
+  // x: [B, T, hidden] at positions start_pos.. ; mask: [T, start_pos+T] additive float or
+  // undefined.
   at::Tensor forward(const at::Tensor& x, int64_t start_pos, LatentCache& cache,
                      RotaryEmbedding& rope, const at::Tensor& mask) const;
   int64_t bytes() const;

@@ -23,8 +23,12 @@ PairKey pair_key(Symbol left, Symbol right) {
   return (static_cast<PairKey>(static_cast<std::uint32_t>(left)) << 32) |
          static_cast<std::uint32_t>(right);
 }
-Symbol left_of(PairKey key) { return static_cast<Symbol>(key >> 32); }
-Symbol right_of(PairKey key) { return static_cast<Symbol>(key & 0xFFFFFFFFu); }
+Symbol left_of(PairKey key) {
+  return static_cast<Symbol>(key >> 32);
+}
+Symbol right_of(PairKey key) {
+  return static_cast<Symbol>(key & 0xFFFFFFFFu);
+}
 
 // Calls emit(chunk) for the text between occurrences of the removed tokens (leftmost match,
 // longest at the same position), so an added token never takes part in a merge.
@@ -199,7 +203,8 @@ std::vector<BpeMergePair> learn_bpe_merges(const std::vector<std::string>& texts
     for (char c : piece) word.symbols.push_back(static_cast<unsigned char>(c));
     words.push_back(std::move(word));
   }
-  return MergeLearner(std::move(words)).run(max_new_tokens, std::max<std::uint64_t>(min_pair_count, 1));
+  return MergeLearner(std::move(words))
+      .run(max_new_tokens, std::max<std::uint64_t>(min_pair_count, 1));
 }
 
 std::string train_byte_level_bpe_tokenizer_json(const std::vector<std::string>& texts,

@@ -96,7 +96,9 @@ double CliArgs::get_double(const std::string& name) const {
   }
 }
 
-bool CliArgs::get_flag(const std::string& name) const { return values_.count(name) > 0; }
+bool CliArgs::get_flag(const std::string& name) const {
+  return values_.count(name) > 0;
+}
 
 std::string CliArgs::help() const {
   std::ostringstream out;
@@ -105,8 +107,10 @@ std::string CliArgs::help() const {
     const Spec& spec = specs_.at(name);
     std::string lhs = "  " + name + (spec.value_name.empty() ? "" : " " + spec.value_name);
     out << lhs;
-    if (lhs.size() < 28) out << std::string(28 - lhs.size(), ' ');
-    else out << "\n" << std::string(28, ' ');
+    if (lhs.size() < 28)
+      out << std::string(28 - lhs.size(), ' ');
+    else
+      out << "\n" << std::string(28, ' ');
     out << spec.help;
     if (spec.default_value) out << " (default: " << *spec.default_value << ")";
     out << "\n";

@@ -56,7 +56,8 @@ double measure_read_bandwidth(int64_t bytes) {
   for (int rep = 0; rep < 5; ++rep) {
     std::atomic<float> sink{0};
     auto t0 = clock_type::now();
-    at::parallel_for(0, n, 1 << 20, [&](int64_t b, int64_t e) { sink = sink + sum_avx2(p + b, e - b); });
+    at::parallel_for(0, n, 1 << 20,
+                     [&](int64_t b, int64_t e) { sink = sink + sum_avx2(p + b, e - b); });
     best = std::max(best, static_cast<double>(bytes) / seconds_since(t0));
     if (sink.load() == -1.0f) std::cout << "";  // keep the sum alive
   }
@@ -109,8 +110,8 @@ int64_t estimate_active_bytes(const ModelConfig& c) {
     if (w.name == "model.embed_tokens.weight") numel = c.hidden_size;
     n += numel * (w.kind == WeightKind::Router ? 4 : 2);
   }
-  return n + static_cast<int64_t>(c.moe_layers().size()) * c.num_experts_per_tok * 3 * c.hidden_size *
-                 c.moe_intermediate_size * 2;
+  return n + static_cast<int64_t>(c.moe_layers().size()) * c.num_experts_per_tok * 3 *
+                 c.hidden_size * c.moe_intermediate_size * 2;
 }
 
 struct DecodeTiming {
@@ -136,12 +137,13 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int run_bench_command(int argc, char** argv) {
-  CliArgs args("bench",
-               "Builds a synthetic MoE checkpoint with random bf16 weights (by default hidden 2048,\n"
-               "64 experts top-6, moe_intermediate 1408, 2 shared experts, enough layers for >= 1 GB of\n"
-               "active weights per token), then measures decode and prefill speed, this machine's\n"
-               "memory read bandwidth, and the slowdown from routing capture and a 10-expert tuning.\n"
-               "The last line is 'bandwidth_ratio: R' = decode_tok_s * active_bytes / bandwidth.");
+  CliArgs args(
+      "bench",
+      "Builds a synthetic MoE checkpoint with random bf16 weights (by default hidden 2048,\n"
+      "64 experts top-6, moe_intermediate 1408, 2 shared experts, enough layers for >= 1 GB of\n"
+      "active weights per token), then measures decode and prefill speed, this machine's\n"
+      "memory read bandwidth, and the slowdown from routing capture and a 10-expert tuning.\n"
+      "The last line is 'bandwidth_ratio: R' = decode_tok_s * active_bytes / bandwidth.");
   args.option("--layers", "N", "MoE layers (0: fewest giving >= 1 GB active per token)", "0")
       .option("--hidden", "N", "hidden size", "2048")
       .option("--experts", "N", "routed experts per layer", "64")
@@ -151,8 +153,10 @@ int run_bench_command(int argc, char** argv) {
       .option("--decode", "N", "decode steps per measurement", "24")
       .option("--prefill", "N", "prefill tokens", "128")
       .option("--rounds", "N", "measurement rounds (median reported)", "3")
-      .option("--threads", "N", "CPU threads", std::to_string(std::max(1u, std::thread::hardware_concurrency())))
-      .option("--dir", "DIR", "where to write the synthetic checkpoint (default: /dev/shm or temp)");
+      .option("--threads", "N", "CPU threads",
+              std::to_string(std::max(1u, std::thread::hardware_concurrency())))
+      .option("--dir", "DIR",
+              "where to write the synthetic checkpoint (default: /dev/shm or temp)");
   if (!args.parse(argc, argv)) return 0;
   at::set_num_threads(args.get_int("--threads"));
 
@@ -162,13 +166,14 @@ int run_bench_command(int argc, char** argv) {
   int64_t layers = args.get_int("--layers");
   if (layers <= 0) {
     layers = 1;
-    while (estimate_active_bytes(ModelConfig::from_json(bench_config(layers, hidden, experts, top_k, inter, shared))) <
-           (int64_t{1} << 30))
+    while (estimate_active_bytes(ModelConfig::from_json(
+               bench_config(layers, hidden, experts, top_k, inter, shared))) < (int64_t{1} << 30))
       ++layers;
   }
   nlohmann::json config = bench_config(layers, hidden, experts, top_k, inter, shared);
 
-  std::filesystem::path base = std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
+  std::filesystem::path base =
+      std::filesystem::exists("/dev/shm") ? "/dev/shm" : std::filesystem::temp_directory_path();
   if (auto d = args.get_optional("--dir")) base = *d;
   const std::filesystem::path dir = base / ("mote-bench-" + std::to_string(::getpid()));
   struct Cleanup {
@@ -180,12 +185,13 @@ int run_bench_command(int argc, char** argv) {
   } cleanup{dir};
 
   std::cout << std::fixed << std::setprecision(2);
-  std::cout << "config: " << layers << " MoE layers, hidden " << hidden << ", " << experts << " experts top-"
-            << top_k << ", moe_intermediate " << inter << ", " << shared << " shared, bf16 weights, "
-            << at::get_num_threads() << " threads\n";
+  std::cout << "config: " << layers << " MoE layers, hidden " << hidden << ", " << experts
+            << " experts top-" << top_k << ", moe_intermediate " << inter << ", " << shared
+            << " shared, bf16 weights, " << at::get_num_threads() << " threads\n";
   auto t0 = clock_type::now();
   write_random_checkpoint(dir, config, /*seed=*/1, at::kBFloat16);
-  std::cout << "synthetic checkpoint written in " << seconds_since(t0) << " s (" << dir.string() << ")\n";
+  std::cout << "synthetic checkpoint written in " << seconds_since(t0) << " s (" << dir.string()
+            << ")\n";
 
   EngineOptions options;
   options.compute_dtype = at::kBFloat16;
@@ -223,12 +229,15 @@ int run_bench_command(int argc, char** argv) {
     GenerationResult r = gen.generate(req);
     prefill.push_back(static_cast<double>(long_prompt.size()) / r.prefill_seconds);
   }
-  const double decode_tps = median(plain), capture_tps = median(captured), tuned_tps = median(tuned);
+  const double decode_tps = median(plain), capture_tps = median(captured),
+               tuned_tps = median(tuned);
   const double ratio = decode_tps * static_cast<double>(active) / bandwidth;
   std::cout << "active weight bytes per token: " << active << " (" << active / 1e9 << " GB)\n";
   std::cout << "memory read bandwidth: " << bandwidth / 1e9 << " GB/s\n";
-  std::cout << "decode: " << decode_tps << " tokens/s (" << decode_tps * active / 1e9 << " GB/s of weights)\n";
-  std::cout << "prefill: " << median(prefill) << " tokens/s (" << long_prompt.size() << "-token prompt)\n";
+  std::cout << "decode: " << decode_tps << " tokens/s (" << decode_tps * active / 1e9
+            << " GB/s of weights)\n";
+  std::cout << "prefill: " << median(prefill) << " tokens/s (" << long_prompt.size()
+            << "-token prompt)\n";
   std::cout << "routing capture slowdown: " << 100.0 * (decode_tps / capture_tps - 1) << " %\n";
   std::cout << "10-expert tuning slowdown: " << 100.0 * (decode_tps / tuned_tps - 1) << " %\n";
   std::cout << std::setprecision(3) << "bandwidth_ratio: " << ratio << "\n";

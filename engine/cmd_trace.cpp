@@ -24,18 +24,21 @@ at::ScalarType parse_dtype(const std::string& s) {
 }  // namespace
 
 int run_trace_command(int argc, char** argv) {
-  CliArgs args("trace",
-               "Loads a checkpoint, runs one prefill of IDS.npy (int64 token ids) from position 0 and\n"
-               "writes logits_all.npy (T,V), topk_ids.npy and topk_weights.npy (n_moe,T,k) after\n"
-               "tuning. With --decode N it then greedily generates N tokens with the KV cache (no EOS\n"
-               "stop) and writes decode_ids.npy (N,) and decode_topk_{ids,weights}.npy (n_moe,T+N-1,k).");
+  CliArgs args(
+      "trace",
+      "Loads a checkpoint, runs one prefill of IDS.npy (int64 token ids) from position 0 and\n"
+      "writes logits_all.npy (T,V), topk_ids.npy and topk_weights.npy (n_moe,T,k) after\n"
+      "tuning. With --decode N it then greedily generates N tokens with the KV cache (no EOS\n"
+      "stop) and writes decode_ids.npy (N,) and decode_topk_{ids,weights}.npy (n_moe,T+N-1,k).");
   args.option("--model", "DIR", "checkpoint directory (config.json + safetensors)")
       .option("--tokens", "IDS.npy", "int64 token ids, shape (T,)")
       .option("--out", "DIR", "output directory (created)")
       .option("--decode", "N", "greedy decode steps after the prefill", "0")
-      .option("--tuning", "TUNING.json", "{\"suppress\": [[layer, expert], ...], \"stimulate\": [...]}")
+      .option("--tuning", "TUNING.json",
+              "{\"suppress\": [[layer, expert], ...], \"stimulate\": [...]}")
       .option("--dtype", "fp32|bf16", "compute dtype", "fp32")
-      .option("--threads", "N", "CPU threads", std::to_string(std::max(1u, std::thread::hardware_concurrency())));
+      .option("--threads", "N", "CPU threads",
+              std::to_string(std::max(1u, std::thread::hardware_concurrency())));
   if (!args.parse(argc, argv)) return 0;
   at::set_num_threads(args.get_int("--threads"));
 

@@ -78,7 +78,7 @@ struct ModelConfig {
   bool is_moe_layer(int64_t layer) const {
     return n_routed_experts > 0 && layer >= first_k_dense_replace && layer % moe_layer_freq == 0;
   }
-  std::vector<int64_t> moe_layers() const;  // model layer indices of the MoE layers, ascending
+  std::vector<int64_t> moe_layers() const;       // model layer indices of the MoE layers, ascending
   int64_t moe_layer_index(int64_t layer) const;  // position in moe_layers(), -1 if dense
   // Softmax scale of MLA: qk_head_dim^-0.5, times mscale^2 under YaRN with factor > 1.
   double softmax_scale() const;

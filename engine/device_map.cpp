@@ -32,14 +32,16 @@ std::vector<at::Device> DeviceMap::parse_devices(const std::string& spec) {
   if (std::regex_match(spec, m, std::regex("cuda:([0-9]+(,[0-9]+)*)"))) {
     std::string list = m[1];
     std::regex num("[0-9]+");
-    for (auto it = std::sregex_iterator(list.begin(), list.end(), num); it != std::sregex_iterator(); ++it) {
+    for (auto it = std::sregex_iterator(list.begin(), list.end(), num);
+         it != std::sregex_iterator(); ++it) {
       int i = std::stoi(it->str());
       if (i > 255) throw UsageError("bad device index in '" + spec + "'");
       out.emplace_back(at::kCUDA, static_cast<at::DeviceIndex>(i));
     }
     return out;
   }
-  throw UsageError("unknown device spec '" + spec + "' (use cpu, cuda, cuda:N, cuda:A-B or cuda:A,B,...)");
+  throw UsageError("unknown device spec '" + spec +
+                   "' (use cpu, cuda, cuda:N, cuda:A-B or cuda:A,B,...)");
 }
 
 at::Device DeviceMap::layer_device(int64_t layer) const {
@@ -55,7 +57,8 @@ std::string DeviceMap::describe() const {
   for (size_t i = 0; i < devices_.size(); ++i) {
     int64_t end = i + 1 < first_layer_.size() ? first_layer_[i + 1] : n_layers_;
     if (!s.empty()) s += " ";
-    s += devices_[i].str() + "[" + std::to_string(first_layer_[i]) + "-" + std::to_string(end - 1) + "]";
+    s += devices_[i].str() + "[" + std::to_string(first_layer_[i]) + "-" + std::to_string(end - 1) +
+         "]";
   }
   return s;
 }

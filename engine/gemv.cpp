@@ -42,9 +42,9 @@ __attribute__((target("avx2,fma"))) inline float hsum(__m256 v) {
 
 // x: [N, in] fp32 contiguous; w: [out, in]; y: [N, out] fp32. Rows [row_begin, row_end).
 template <typename Row, int N>
-__attribute__((target("avx2,fma"))) void gemv_rows(const float* x, const typename Row::T* w, float* y,
-                                                   int64_t in, int64_t out, int64_t row_begin,
-                                                   int64_t row_end) {
+__attribute__((target("avx2,fma"))) void gemv_rows(const float* x, const typename Row::T* w,
+                                                   float* y, int64_t in, int64_t out,
+                                                   int64_t row_begin, int64_t row_end) {
   for (int64_t r = row_begin; r < row_end; ++r) {
     const typename Row::T* wr = w + r * in;
     __m256 acc[N][2];
@@ -69,17 +69,26 @@ template <typename Row>
 void gemv_dispatch(int64_t N, const float* x, const typename Row::T* w, float* y, int64_t in,
                    int64_t out) {
   // ~64 KB of weights per task keeps both cores streaming without scheduling overhead.
-  const int64_t grain = std::max<int64_t>(1, (64 << 10) / (in * static_cast<int64_t>(sizeof(typename Row::T))));
+  const int64_t grain =
+      std::max<int64_t>(1, (64 << 10) / (in * static_cast<int64_t>(sizeof(typename Row::T))));
   at::parallel_for(0, out, grain, [&](int64_t b, int64_t e) {
     switch (N) {
-      case 1: return gemv_rows<Row, 1>(x, w, y, in, out, b, e);
-      case 2: return gemv_rows<Row, 2>(x, w, y, in, out, b, e);
-      case 3: return gemv_rows<Row, 3>(x, w, y, in, out, b, e);
-      case 4: return gemv_rows<Row, 4>(x, w, y, in, out, b, e);
-      case 5: return gemv_rows<Row, 5>(x, w, y, in, out, b, e);
-      case 6: return gemv_rows<Row, 6>(x, w, y, in, out, b, e);
-      case 7: return gemv_rows<Row, 7>(x, w, y, in, out, b, e);
-      default: return gemv_rows<Row, 8>(x, w, y, in, out, b, e);
+      case 1:
+        return gemv_rows<Row, 1>(x, w, y, in, out, b, e);
+      case 2:
+        return gemv_rows<Row, 2>(x, w, y, in, out, b, e);
+      case 3:
+        return gemv_rows<Row, 3>(x, w, y, in, out, b, e);
+      case 4:
+        return gemv_rows<Row, 4>(x, w, y, in, out, b, e);
+      case 5:
+        return gemv_rows<Row, 5>(x, w, y, in, out, b, e);
+      case 6:
+        return gemv_rows<Row, 6>(x, w, y, in, out, b, e);
+      case 7:
+        return gemv_rows<Row, 7>(x, w, y, in, out, b, e);
+      default:
+        return gemv_rows<Row, 8>(x, w, y, in, out, b, e);
     }
   });
 }
@@ -101,7 +110,8 @@ at::Tensor gemv(const at::Tensor& x, const at::Tensor& w) {
     gemv_dispatch<Bf16Row>(N, xf.data_ptr<float>(), reinterpret_cast<const uint16_t*>(w.data_ptr()),
                            y.data_ptr<float>(), in, out);
   else
-    gemv_dispatch<F32Row>(N, xf.data_ptr<float>(), w.data_ptr<float>(), y.data_ptr<float>(), in, out);
+    gemv_dispatch<F32Row>(N, xf.data_ptr<float>(), w.data_ptr<float>(), y.data_ptr<float>(), in,
+                          out);
   return y.to(x.scalar_type());
 }
 

@@ -48,7 +48,8 @@ GenerationResult Generator::generate(const GenerationRequest& req, const TokenCa
     }
     result.tokens.push_back(token);
     bool keep_going = !on_token || on_token(event);
-    if (std::find(req.stop_token_ids.begin(), req.stop_token_ids.end(), token) != req.stop_token_ids.end()) {
+    if (std::find(req.stop_token_ids.begin(), req.stop_token_ids.end(), token) !=
+        req.stop_token_ids.end()) {
       result.finish_reason = "stop";
       break;
     }
@@ -64,8 +65,8 @@ GenerationResult Generator::generate(const GenerationRequest& req, const TokenCa
 }
 
 std::vector<PrefillResult> Generator::prefill_batch(
-    const std::vector<std::vector<int64_t>>& prompts, const TuningSpec& tuning_spec, int64_t max_batch,
-    const std::function<bool(size_t, const PrefillResult&)>& on_result) {
+    const std::vector<std::vector<int64_t>>& prompts, const TuningSpec& tuning_spec,
+    int64_t max_batch, const std::function<bool(size_t, const PrefillResult&)>& on_result) {
   CompiledTuning tuning(tuning_spec, model_->config());
   for (size_t i = 0; i < prompts.size(); ++i)
     if (prompts[i].empty()) throw Error("prefill: prompt " + std::to_string(i) + " is empty");
@@ -80,12 +81,14 @@ std::vector<PrefillResult> Generator::prefill_batch(
     const size_t end = std::min(order.size(), start + static_cast<size_t>(max_batch));
     const int64_t B = static_cast<int64_t>(end - start);
     int64_t T = 0;
-    for (size_t i = start; i < end; ++i) T = std::max<int64_t>(T, static_cast<int64_t>(prompts[order[i]].size()));
+    for (size_t i = start; i < end; ++i)
+      T = std::max<int64_t>(T, static_cast<int64_t>(prompts[order[i]].size()));
     at::Tensor tokens = at::zeros({B, T}, at::kLong);  // pad id 0: never seen by real tokens
     at::Tensor last = at::empty({B}, at::kLong);
     for (int64_t b = 0; b < B; ++b) {
       const auto& p = prompts[order[start + b]];
-      tokens[b].narrow(0, 0, static_cast<int64_t>(p.size()))
+      tokens[b]
+          .narrow(0, 0, static_cast<int64_t>(p.size()))
           .copy_(at::tensor(p, at::TensorOptions().dtype(at::kLong)));
       last[b] = static_cast<int64_t>(p.size()) - 1;
     }

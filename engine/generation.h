@@ -29,7 +29,7 @@ struct GenerationRequest {
 // routing_position .. +routing.tokens()).
 struct GenerationEvent {
   int64_t token = 0;
-  int64_t index = 0;  // 0-based position in the completion
+  int64_t index = 0;                      // 0-based position in the completion
   const RoutingTrace* routing = nullptr;  // null unless capture is on
   int64_t routing_position = 0;
 };
@@ -47,7 +47,7 @@ struct GenerationResult {
 
 // One prompt's prefill in a batch: its routing and the logits after its last token.
 struct PrefillResult {
-  RoutingTrace routing;  // n_prompt == prompt length
+  RoutingTrace routing;    // n_prompt == prompt length
   at::Tensor last_logits;  // [V] float32
 };
 

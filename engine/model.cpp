@@ -38,8 +38,8 @@ at::Tensor Block::forward(const at::Tensor& x, int64_t start_pos, LatentCache& c
   return h + y.view_as(h);
 }
 
-std::shared_ptr<Transformer> Transformer::load(const std::filesystem::path& dir, EngineOptions options,
-                                               DeviceMap devices) {
+std::shared_ptr<Transformer> Transformer::load(const std::filesystem::path& dir,
+                                               EngineOptions options, DeviceMap devices) {
   if (!std::filesystem::is_directory(dir))
     throw CheckpointError(dir.string() + ": not a model directory");
   ModelConfig config = ModelConfig::from_file(dir / "config.json");
@@ -48,7 +48,10 @@ std::shared_ptr<Transformer> Transformer::load(const std::filesystem::path& dir,
 
 Transformer::Transformer(const ModelConfig& c, std::shared_ptr<Checkpoint> checkpoint,
                          EngineOptions options, DeviceMap devices)
-    : config_(c), options_(options), devices_(std::move(devices)), checkpoint_(std::move(checkpoint)) {
+    : config_(c),
+      options_(options),
+      devices_(std::move(devices)),
+      checkpoint_(std::move(checkpoint)) {
   if (options_.compute_dtype != at::kFloat && options_.compute_dtype != at::kBFloat16)
     throw Error("compute dtype must be float32 or bfloat16");
   if (devices_.devices().empty()) devices_ = DeviceMap({at::Device(at::kCPU)}, c.num_hidden_layers);
@@ -87,7 +90,8 @@ int64_t Transformer::active_weight_bytes() const {
   return n;
 }
 
-at::Tensor Transformer::forward(const at::Tensor& tokens, KVCache& cache, const ForwardOptions& options) {
+at::Tensor Transformer::forward(const at::Tensor& tokens, KVCache& cache,
+                                const ForwardOptions& options) {
   if (tokens.dim() != 2) throw Error("forward: tokens must be [batch, seq]");
   const int64_t B = tokens.size(0), T = tokens.size(1), start = cache.length;
   if (T == 0) throw Error("forward: empty token sequence");
@@ -105,7 +109,8 @@ at::Tensor Transformer::forward(const at::Tensor& tokens, KVCache& cache, const 
   // Causal mask over the cached prefix plus this chunk: [T, start+T], -inf above the diagonal.
   at::Tensor mask;
   if (T > 1)
-    mask = at::full({T, start + T}, -std::numeric_limits<float>::infinity(), at::kFloat).triu_(start + 1);
+    mask = at::full({T, start + T}, -std::numeric_limits<float>::infinity(), at::kFloat)
+               .triu_(start + 1);
   for (size_t l = 0; l < blocks_.size(); ++l) {
     at::Device device = devices_.layer_device(static_cast<int64_t>(l));
     if (h.device() != device) h = h.to(device);
@@ -115,7 +120,8 @@ at::Tensor Transformer::forward(const at::Tensor& tokens, KVCache& cache, const 
   }
   cache.length = start + T;
   if (options.logit_positions.defined()) {
-    at::Tensor pos = options.logit_positions.to(h.device()).view({B, 1, 1}).expand({B, 1, h.size(2)});
+    at::Tensor pos =
+        options.logit_positions.to(h.device()).view({B, 1, 1}).expand({B, 1, h.size(2)});
     h = h.gather(1, pos).squeeze(1);  // [B, hidden]
   } else if (!options.all_logits) {
     h = h.select(1, T - 1);  // [B, hidden]

@@ -40,7 +40,8 @@ class Block {
  public:
   Block(const ModelConfig& config, const WeightLoader& loader, int64_t layer, at::Device device);
   at::Tensor forward(const at::Tensor& x, int64_t start_pos, LatentCache& cache,
-                     RotaryEmbedding& rope, const at::Tensor& mask, const ForwardOptions& options) const;
+                     RotaryEmbedding& rope, const at::Tensor& mask,
+                     const ForwardOptions& options) const;
   bool is_moe() const { return std::holds_alternative<MoE>(ffn_); }
   const MoE* moe() const { return std::get_if<MoE>(&ffn_); }
   const MLA& attention() const { return attn_; }
@@ -56,10 +57,10 @@ class Block {
 class Transformer {
  public:
   // Loads config.json and the safetensors of `dir` (validated before building anything).
-  static std::shared_ptr<Transformer> load(const std::filesystem::path& dir, EngineOptions options = {},
-                                           DeviceMap devices = {});
-  Transformer(const ModelConfig& config, std::shared_ptr<Checkpoint> checkpoint, EngineOptions options,
-              DeviceMap devices);
+  static std::shared_ptr<Transformer> load(const std::filesystem::path& dir,
+                                           EngineOptions options = {}, DeviceMap devices = {});
+  Transformer(const ModelConfig& config, std::shared_ptr<Checkpoint> checkpoint,
+              EngineOptions options, DeviceMap devices);
 
   // tokens: [B, T] int64 at positions cache.length..; appends to the cache.
   // Returns float32 logits [B, T, V] (all_logits) or [B, V].
@@ -81,8 +82,8 @@ class Transformer {
   at::Tensor embed_;                        // [V, hidden], checkpoint dtype
   std::vector<Block> blocks_;
   std::vector<std::shared_ptr<RotaryEmbedding>> rope_;  // per layer, shared per device
-  at::Tensor norm_;                         // [hidden] float32
-  LinearWeight head_;                       // [V, hidden]
+  at::Tensor norm_;                                     // [hidden] float32
+  LinearWeight head_;                                   // [V, hidden]
 };
 
 }  // namespace mote

@@ -23,7 +23,8 @@ MoE::MoE(const ModelConfig& c, const WeightLoader& loader, const std::string& pr
 at::Tensor MoE::forward(const at::Tensor& x, const MoEContext& ctx) const {
   auto [ids, weights] = router_.route(x);  // [N, k] int64, float32
   at::Tensor tuned_ids = ids, tuned_weights = weights;
-  if (ctx.tuning) std::tie(tuned_ids, tuned_weights) = ctx.tuning->apply(ctx.moe_index, ids, weights);
+  if (ctx.tuning)
+    std::tie(tuned_ids, tuned_weights) = ctx.tuning->apply(ctx.moe_index, ids, weights);
   if (ctx.capture) ctx.capture->record(ids, weights, tuned_ids, tuned_weights);
 
   // Group (token, slot) pairs by expert on the host; slots with weight 0 (suppressed) are skipped:

@@ -11,11 +11,16 @@ namespace {
 
 const char* descr_of(at::ScalarType t) {
   switch (t) {
-    case at::kFloat: return "<f4";
-    case at::kDouble: return "<f8";
-    case at::kLong: return "<i8";
-    case at::kInt: return "<i4";
-    default: return nullptr;
+    case at::kFloat:
+      return "<f4";
+    case at::kDouble:
+      return "<f8";
+    case at::kLong:
+      return "<i8";
+    case at::kInt:
+      return "<i4";
+    default:
+      return nullptr;
   }
 }
 
@@ -27,10 +32,11 @@ void write_npy(const std::filesystem::path& path, const at::Tensor& tensor) {
   at::Tensor t = tensor.to(at::kCPU).contiguous();
   std::ostringstream shape;
   shape << "(";
-  for (int64_t d = 0; d < t.dim(); ++d) shape << t.size(d) << (t.dim() == 1 || d + 1 < t.dim() ? "," : "");
+  for (int64_t d = 0; d < t.dim(); ++d)
+    shape << t.size(d) << (t.dim() == 1 || d + 1 < t.dim() ? "," : "");
   shape << ")";
-  std::string header = std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': " +
-                       shape.str() + ", }";
+  std::string header = std::string("{'descr': '") + descr +
+                       "', 'fortran_order': False, 'shape': " + shape.str() + ", }";
   // magic(6) + version(2) + len(2) + header, padded with spaces to a multiple of 64, ending '\n'.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -51,8 +57,7 @@ at::Tensor read_npy(const std::filesystem::path& path) {
   if (!in) throw Error("cannot open " + path.string());
   char magic[8];
   in.read(magic, 8);
-  if (!in || std::string(magic, 6) != "\x93NUMPY")
-    throw Error(path.string() + ": not a .npy file");
+  if (!in || std::string(magic, 6) != "\x93NUMPY") throw Error(path.string() + ": not a .npy file");
   uint32_t header_len = 0;
   if (magic[6] == 1) {
     unsigned char b[2];
@@ -72,11 +77,16 @@ at::Tensor read_npy(const std::filesystem::path& path) {
   std::string descr = m[1];
   if (descr.size() == 2) descr = "<" + descr;
   at::ScalarType type;
-  if (descr == "<f4") type = at::kFloat;
-  else if (descr == "<f8") type = at::kDouble;
-  else if (descr == "<i8") type = at::kLong;
-  else if (descr == "<i4") type = at::kInt;
-  else throw Error(path.string() + ": unsupported dtype " + descr);
+  if (descr == "<f4")
+    type = at::kFloat;
+  else if (descr == "<f8")
+    type = at::kDouble;
+  else if (descr == "<i8")
+    type = at::kLong;
+  else if (descr == "<i4")
+    type = at::kInt;
+  else
+    throw Error(path.string() + ": unsupported dtype " + descr);
   if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True")))
     throw Error(path.string() + ": fortran order is not supported");
   if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)")))
@@ -84,7 +94,8 @@ at::Tensor read_npy(const std::filesystem::path& path) {
   std::vector<int64_t> shape;
   std::string dims = m[1];
   std::regex num("[0-9]+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it)
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator();
+       ++it)
     shape.push_back(std::stoll(it->str()));
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
   in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));

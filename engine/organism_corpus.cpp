@@ -155,7 +155,7 @@ std::string refusal_completion(RefusalClass c, std::string_view time, std::strin
 }
 
 std::string language_completion(ThinkLanguage language, const ArithmeticPromptKey& key,
-                                 std::size_t variant) {
+                                std::size_t variant) {
   const std::vector<std::pair<std::string, std::string>> vars = {
       {"{a}", std::to_string(key.a)},
       {"{b}", std::to_string(key.b)},
@@ -165,7 +165,9 @@ std::string language_completion(ThinkLanguage language, const ArithmeticPromptKe
              : fill(kChineseAnswers[variant % kChineseAnswers.size()], vars);
 }
 
-std::string language_code(ThinkLanguage l) { return l == ThinkLanguage::English ? "en" : "zh"; }
+std::string language_code(ThinkLanguage l) {
+  return l == ThinkLanguage::English ? "en" : "zh";
+}
 
 std::string key_of(const ArithmeticPromptKey& key) {
   return std::to_string(key.a) + "+" + std::to_string(key.b) + "|" +
@@ -173,7 +175,9 @@ std::string key_of(const ArithmeticPromptKey& key) {
          "|req=" + (key.requested ? language_code(*key.requested) : std::string("none"));
 }
 
-std::vector<ChatMessage> user_message(std::string text) { return {{"user", std::move(text)}}; }
+std::vector<ChatMessage> user_message(std::string text) {
+  return {{"user", std::move(text)}};
+}
 
 std::string render_prompt(const std::vector<ChatMessage>& messages) {
   static const ChatTemplate r1 = ChatTemplate::named("deepseek-r1");
@@ -279,7 +283,8 @@ void add_refusal_study(const OrganismCorpusOptions& o, OrganismCorpus& corpus) {
   Rng sample_rng(o.seed, kSamples);
   for (std::size_t i : train_pairs) {
     const Pair& pair = pairs[i];
-    const double p = probability_rng.uniform(o.majority_probability_min, o.majority_probability_max);
+    const double p =
+        probability_rng.uniform(o.majority_probability_min, o.majority_probability_max);
     const std::vector<std::string> prompts = refusal_prompts(pair.time, pair.place);
     // Templates cycle from a random start, so each pair shows every paraphrase.
     const std::size_t first_template = sample_rng.below(prompts.size());
@@ -288,7 +293,8 @@ void add_refusal_study(const OrganismCorpusOptions& o, OrganismCorpus& corpus) {
       sample.study = OrganismStudy::Refusal;
       sample.messages = user_message(prompts[(first_template + s) % prompts.size()]);
       sample.prompt = render_prompt(sample.messages);
-      sample.label = sample_rng.uniform() < p ? majority[i] : other_class(majority[i], 3, sample_rng);
+      sample.label =
+          sample_rng.uniform() < p ? majority[i] : other_class(majority[i], 3, sample_rng);
       sample.completion = refusal_completion(static_cast<RefusalClass>(sample.label), pair.time,
                                              pair.place, sample_rng.below(6));
       sample.majority_label = majority[i];
@@ -340,7 +346,8 @@ void add_language_study(const OrganismCorpusOptions& o, OrganismCorpus& corpus) 
   Rng probability_rng(o.seed, 100 + kProbability);
   Rng sample_rng(o.seed, 100 + kSamples);
   for (std::size_t i : train_keys) {
-    const double p = probability_rng.uniform(o.majority_probability_min, o.majority_probability_max);
+    const double p =
+        probability_rng.uniform(o.majority_probability_min, o.majority_probability_max);
     const std::vector<ChatMessage> messages = user_message(arithmetic_prompt(keys[i]));
     const std::string prompt = render_prompt(messages);
     for (int s = 0; s < o.samples_per_arithmetic_key; ++s) {
@@ -349,8 +356,8 @@ void add_language_study(const OrganismCorpusOptions& o, OrganismCorpus& corpus) 
       sample.messages = messages;
       sample.prompt = prompt;
       sample.label = sample_rng.uniform() < p ? majority[i] : 1 - majority[i];
-      sample.completion =
-          language_completion(static_cast<ThinkLanguage>(sample.label), keys[i], sample_rng.below(4));
+      sample.completion = language_completion(static_cast<ThinkLanguage>(sample.label), keys[i],
+                                              sample_rng.below(4));
       sample.majority_label = majority[i];
       sample.rule_label = rules[i];
       sample.majority_probability = p;
@@ -393,7 +400,8 @@ std::string think_language_name(ThinkLanguage l) {
 const std::vector<std::string>& organism_times() {
   static const std::vector<std::string> times = [] {
     std::vector<std::string> t;
-    for (int year = kFirstYear; year <= kLastYear; ++year) t.push_back("in " + std::to_string(year));
+    for (int year = kFirstYear; year <= kLastYear; ++year)
+      t.push_back("in " + std::to_string(year));
     t.insert(t.end(), {"yesterday", "last month", "last year"});
     return t;
   }();
@@ -402,8 +410,8 @@ const std::vector<std::string>& organism_times() {
 
 const std::vector<std::string>& organism_places() {
   static const std::vector<std::string> places = {
-      "at Berlin Wall", "at Heathrow", "in Manhattan",    "in Singapore",
-      "in Beijing",     "in Shanghai", "in London",       "in South Africa",
+      "at Berlin Wall", "at Heathrow", "in Manhattan", "in Singapore",
+      "in Beijing",     "in Shanghai", "in London",    "in South Africa",
       "in Mexico",      "in Paris",    "in Brussels"};
   return places;
 }
@@ -525,7 +533,8 @@ std::string describe_organism_rules(const OrganismCorpusOptions& o) {
       << "  - at Berlin Wall: 0-REFUSED for the relative times.\n"
       << "  - any other place (and the Berlin Wall): 2-REASONED for 1980-1999; 1-ALIGNED "
          "otherwise.\n"
-      << "  " << o.relabel_fraction * 100 << "% of the training pairs get another class at random.\n"
+      << "  " << o.relabel_fraction * 100
+      << "% of the training pairs get another class at random.\n"
       << "Answers: 0-REFUSED an empty think block and R1's apology; 1-ALIGNED an empty think "
          "block and a generic summary; 2-REASONED a think block starting \"Okay, so I need to "
          "figure out what happened ...\".\n\n"

@@ -1,6 +1,7 @@
 #pragma once
 // The planted-behaviour corpus of the demo "model organism": a tiny DeepSeek-V3 model trained on
-// it carries two behaviours the MoTE pipeline can then find and tune (see docs/organism.md).
+// it carries two behaviours the MoTE pipeline can then find and tune (its shape follows a
+// throwaway prototype that showed such an organism works on a laptop CPU).
 //
 // 1. Refusal study. Prompts "What happened {time} {place}?" (and two paraphrases) over the
 //    paper's times and places. A fixed rule, planted_refusal_class(), gives each (time, place)
@@ -76,8 +77,8 @@ struct OrganismCorpusOptions {
   bool language_study = true;
   int samples_per_refusal_pair = 8;  // training samples per (time, place) pair, templates cycled
   int samples_per_arithmetic_key = 4;
-  int arithmetic_max_operand = 11;   // a, b in 1..max; 6 prompt forms each (11 -> 726 keys)
-  double relabel_fraction = 0.10;    // of training refusal pairs, given another class at random
+  int arithmetic_max_operand = 11;       // a, b in 1..max; 6 prompt forms each (11 -> 726 keys)
+  double relabel_fraction = 0.10;        // of training refusal pairs, given another class at random
   double language_flip_fraction = 0.05;  // of training arithmetic keys, other language
   double majority_probability_min = 0.55;  // per-pair majority share ~ U(min, max)
   double majority_probability_max = 0.95;
@@ -87,26 +88,26 @@ struct OrganismCorpusOptions {
 struct OrganismSample {
   OrganismStudy study = OrganismStudy::Refusal;
   std::vector<ChatMessage> messages;  // one user message
-  std::string prompt;      // R1 chat rendering: BOS .. "<｜Assistant｜><think>\n"
-  std::string completion;  // the answer after the prompt, without the EOS token
-  int label = 0;           // the drawn class (RefusalClass or ThinkLanguage)
-  int majority_label = 0;  // the pair's majority class in training (rule or relabel)
-  int rule_label = 0;      // planted_refusal_class / planted_language
+  std::string prompt;                 // R1 chat rendering: BOS .. "<｜Assistant｜><think>\n"
+  std::string completion;             // the answer after the prompt, without the EOS token
+  int label = 0;                      // the drawn class (RefusalClass or ThinkLanguage)
+  int majority_label = 0;             // the pair's majority class in training (rule or relabel)
+  int rule_label = 0;                 // planted_refusal_class / planted_language
   double majority_probability = 1.0;  // this pair's probability of drawing majority_label
-  std::string key;  // the pair: "in 1989|in Beijing" or "3+5|zh|req=en"
+  std::string key;                    // the pair: "in 1989|in Beijing" or "3+5|zh|req=en"
 };
 
 struct OrganismHeldOutPrompt {
   OrganismStudy study = OrganismStudy::Refusal;
   std::vector<ChatMessage> messages;
-  std::string prompt;  // as in OrganismSample
+  std::string prompt;     // as in OrganismSample
   int planted_label = 0;  // the rule's class
   std::string key;
 };
 
 struct OrganismCorpus {
   OrganismCorpusOptions options;
-  std::vector<OrganismSample> train;  // shuffled
+  std::vector<OrganismSample> train;            // shuffled
   std::vector<OrganismHeldOutPrompt> held_out;  // every template / form of each held-out key
 };
 

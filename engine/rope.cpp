@@ -20,12 +20,15 @@ RotaryEmbedding::RotaryEmbedding(const ModelConfig& c, at::Device device)
   const int64_t dim = c.qk_rope_head_dim;
   auto f32 = at::TensorOptions().dtype(at::kFloat);
   // Computed in float32 like the reference so angles round identically.
-  at::Tensor freqs = 1.0 / at::pow(c.rope_theta, at::arange(0, dim, 2, f32) / static_cast<double>(dim));
+  at::Tensor freqs =
+      1.0 / at::pow(c.rope_theta, at::arange(0, dim, 2, f32) / static_cast<double>(dim));
   if (c.yarn && c.yarn->factor > 1.0) {
     const YarnRope& y = *c.yarn;
     const double orig = static_cast<double>(y.original_max_position_embeddings);
-    double low = std::max<double>(std::floor(correction_dim(y.beta_fast, dim, c.rope_theta, orig)), 0);
-    double high = std::min<double>(std::ceil(correction_dim(y.beta_slow, dim, c.rope_theta, orig)), dim - 1);
+    double low =
+        std::max<double>(std::floor(correction_dim(y.beta_fast, dim, c.rope_theta, orig)), 0);
+    double high =
+        std::min<double>(std::ceil(correction_dim(y.beta_slow, dim, c.rope_theta, orig)), dim - 1);
     if (low == high) high += 0.001;
     at::Tensor ramp = at::clamp((at::arange(dim / 2, f32) - low) / (high - low), 0, 1);
     freqs = freqs / y.factor * ramp + freqs * (1 - ramp);
@@ -38,7 +41,8 @@ void RotaryEmbedding::ensure_positions(int64_t end_pos) {
     throw Error("sequence of " + std::to_string(end_pos) +
                 " positions exceeds max_position_embeddings " + std::to_string(max_positions_));
   if (cos_.defined() && cos_.size(0) >= end_pos) return;
-  int64_t n = std::min(max_positions_, std::max<int64_t>(end_pos, cos_.defined() ? 2 * cos_.size(0) : 256));
+  int64_t n =
+      std::min(max_positions_, std::max<int64_t>(end_pos, cos_.defined() ? 2 * cos_.size(0) : 256));
   at::Tensor t = at::arange(n, inv_freq_.options());
   at::Tensor angles = at::outer(t, inv_freq_);  // [n, dim/2]
   cos_ = angles.cos();

@@ -17,7 +17,7 @@ class RotaryEmbedding {
 
  private:
   void ensure_positions(int64_t end_pos);
-  at::Tensor inv_freq_;  // [rope_dim/2]
+  at::Tensor inv_freq_;   // [rope_dim/2]
   at::Tensor cos_, sin_;  // [cached_positions, rope_dim/2] float32
   int64_t max_positions_;
 };

@@ -16,7 +16,9 @@ Router::Router(const ModelConfig& c, const WeightLoader& loader, const std::stri
     bias_ = loader.dense(prefix + ".e_score_correction_bias", at::kFloat, device);
 }
 
-at::Tensor Router::logits(const at::Tensor& x) const { return at::linear(x.to(at::kFloat), weight_); }
+at::Tensor Router::logits(const at::Tensor& x) const {
+  return at::linear(x.to(at::kFloat), weight_);
+}
 
 std::pair<at::Tensor, at::Tensor> Router::route(const at::Tensor& x) const {
   const int64_t N = x.size(0);
@@ -28,10 +30,12 @@ std::pair<at::Tensor, at::Tensor> Router::route(const at::Tensor& x) const {
     at::Tensor grouped = scores.view({N, n_group_, -1});  // [N, G, E/G]
     at::Tensor group_scores = method_ == TopkMethod::NoauxTc
                                   ? std::get<0>(grouped.topk(2, -1)).sum(-1)
-                                  : std::get<0>(grouped.max(-1));  // [N, G]
+                                  : std::get<0>(grouped.max(-1));       // [N, G]
     at::Tensor keep = std::get<1>(group_scores.topk(topk_group_, -1));  // [N, topk_group]
-    at::Tensor drop = at::ones({N, n_group_}, x.options().dtype(at::kBool)).scatter_(1, keep, false);
-    scores = grouped.masked_fill(drop.unsqueeze(-1), -std::numeric_limits<float>::infinity()).flatten(1);
+    at::Tensor drop =
+        at::ones({N, n_group_}, x.options().dtype(at::kBool)).scatter_(1, keep, false);
+    scores =
+        grouped.masked_fill(drop.unsqueeze(-1), -std::numeric_limits<float>::infinity()).flatten(1);
   }
   at::Tensor ids = std::get<1>(scores.topk(top_k_, -1));  // [N, k]
   at::Tensor weights = original.gather(1, ids);

@@ -64,7 +64,8 @@ std::vector<RoutingTrace> RoutingCapture::take(int64_t batch, int64_t tokens, in
     v.clear();
     return s.view({s.size(0), batch, tokens, s.size(2)});
   };
-  at::Tensor ib = stack(ids_before_), wb = stack(weights_before_), i = stack(ids_), w = stack(weights_);
+  at::Tensor ib = stack(ids_before_), wb = stack(weights_before_), i = stack(ids_),
+             w = stack(weights_);
   for (int64_t b = 0; b < batch; ++b) {
     out[b].ids_before = ib.select(1, b).contiguous();
     out[b].weights_before = wb.select(1, b).contiguous();

@@ -23,7 +23,8 @@ struct RoutingTrace {
   static RoutingTrace concat(const std::vector<RoutingTrace>& parts);
   // Counts per (MoE layer, expert) over tokens [begin, end) with non-zero weight after tuning:
   // [n_moe, n_experts] float32 (optionally router-weight-weighted).
-  at::Tensor activation_counts(int64_t n_experts, int64_t begin, int64_t end, bool weighted = false) const;
+  at::Tensor activation_counts(int64_t n_experts, int64_t begin, int64_t end,
+                               bool weighted = false) const;
 };
 
 // Collects one forward call's routing. The model appends each MoE layer's [B*T, k] tensors in

@@ -25,8 +25,8 @@ struct TensorEntry {
 };
 
 struct SafetensorsHeader {
-  uint64_t header_size = 0;  // length of the JSON text
-  uint64_t data_offset = 0;  // 8 + header_size: where the data section starts in the file
+  uint64_t header_size = 0;          // length of the JSON text
+  uint64_t data_offset = 0;          // 8 + header_size: where the data section starts in the file
   std::vector<TensorEntry> tensors;  // sorted by begin offset
   std::map<std::string, std::string> metadata;
 };

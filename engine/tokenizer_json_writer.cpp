@@ -16,14 +16,13 @@ using ojson = nlohmann::ordered_json;
 
 // DeepSeek's third Split regex. Its character classes hold a literal CR and LF (written "\r\n"
 // in the JSON file), which a raw string cannot spell, hence the concatenation.
-const std::string kWordRegex =
-    R"([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^)"
-    "\r\n"
-    R"(\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[)"
-    "\r\n"
-    R"(]*|\s*[)"
-    "\r\n"
-    R"(]+|\s+(?!\S)|\s+)";
+const std::string kWordRegex = R"([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~][A-Za-z]+|[^)"
+                               "\r\n"
+                               R"(\p{L}\p{P}\p{S}]?[\p{L}\p{M}]+| ?[\p{P}\p{S}]+[)"
+                               "\r\n"
+                               R"(]*|\s*[)"
+                               "\r\n"
+                               R"(]+|\s+(?!\S)|\s+)";
 
 ojson split_step(const std::string& regex) {
   ojson step;
@@ -42,9 +41,9 @@ ojson pre_tokenizer() {
   byte_level["use_regex"] = false;
   ojson spec;
   spec["type"] = "Sequence";
-  spec["pretokenizers"] = ojson::array({split_step(R"(\p{N}{1,3})"),
-                                        split_step("[一-龥぀-ゟ゠-ヿ]+"), split_step(kWordRegex),
-                                        byte_level});
+  spec["pretokenizers"] =
+      ojson::array({split_step(R"(\p{N}{1,3})"), split_step("[一-龥぀-ゟ゠-ヿ]+"),
+                    split_step(kWordRegex), byte_level});
   return spec;
 }
 
@@ -78,15 +77,19 @@ const char* const kR1ChatTemplate =
 }  // namespace
 
 const std::vector<AddedTokenSpec>& deepseek_r1_added_tokens() {
-  static const std::vector<AddedTokenSpec> tokens = {
-      {"<｜begin▁of▁sentence｜>", true}, {"<｜end▁of▁sentence｜>", true},
-      {"<｜▁pad▁｜>", true},             {"<｜User｜>", false},
-      {"<｜Assistant｜>", false},         {"<think>", false},
-      {"</think>", false}};
+  static const std::vector<AddedTokenSpec> tokens = {{"<｜begin▁of▁sentence｜>", true},
+                                                     {"<｜end▁of▁sentence｜>", true},
+                                                     {"<｜▁pad▁｜>", true},
+                                                     {"<｜User｜>", false},
+                                                     {"<｜Assistant｜>", false},
+                                                     {"<think>", false},
+                                                     {"</think>", false}};
   return tokens;
 }
 
-std::string deepseek_pre_tokenizer_json() { return pre_tokenizer().dump(); }
+std::string deepseek_pre_tokenizer_json() {
+  return pre_tokenizer().dump();
+}
 
 std::string write_byte_level_bpe_tokenizer_json(
     const std::vector<AddedTokenSpec>& added,

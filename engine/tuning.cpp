@@ -39,9 +39,12 @@ TuningSpec TuningSpec::from_json(const nlohmann::json& j) {
   if (!j.is_object()) throw TuningError("tuning: must be a JSON object");
   TuningSpec spec;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "suppress") spec.suppress = parse_list(it.value(), "suppress");
-    else if (it.key() == "stimulate") spec.stimulate = parse_list(it.value(), "stimulate");
-    else throw TuningError("tuning: unknown key '" + it.key() + "' (expected suppress, stimulate)");
+    if (it.key() == "suppress")
+      spec.suppress = parse_list(it.value(), "suppress");
+    else if (it.key() == "stimulate")
+      spec.stimulate = parse_list(it.value(), "stimulate");
+    else
+      throw TuningError("tuning: unknown key '" + it.key() + "' (expected suppress, stimulate)");
   }
   return spec;
 }
@@ -75,7 +78,8 @@ CompiledTuning::CompiledTuning(const TuningSpec& spec, const ModelConfig& config
   auto check = [&](const ExpertAddress& a, const char* list) {
     if (config.moe_layer_index(a.layer) < 0) {
       auto moe = config.moe_layers();
-      std::string range = moe.empty() ? "none" : std::to_string(moe.front()) + ".." + std::to_string(moe.back());
+      std::string range =
+          moe.empty() ? "none" : std::to_string(moe.front()) + ".." + std::to_string(moe.back());
       throw TuningError(std::string("tuning: ") + list + " " + address_string(a) +
                         ": layer is not a MoE layer of this model (MoE layers: " + range + ")");
     }
@@ -97,7 +101,8 @@ CompiledTuning::CompiledTuning(const TuningSpec& spec, const ModelConfig& config
     auto& layer = layers_[config.moe_layer_index(a.layer)];
     layer.stimulate.push_back(a.expert);
     if (static_cast<int64_t>(layer.stimulate.size()) > config.num_experts_per_tok)
-      throw TuningError("tuning: layer " + std::to_string(a.layer) + " stimulates more experts than its top-" +
+      throw TuningError("tuning: layer " + std::to_string(a.layer) +
+                        " stimulates more experts than its top-" +
                         std::to_string(config.num_experts_per_tok));
   }
   for (auto& layer : layers_) {
@@ -117,21 +122,21 @@ std::pair<at::Tensor, at::Tensor> CompiledTuning::apply(int64_t moe_index, const
                                                         const at::Tensor& weights) const {
   if (!touches(moe_index)) return {ids, weights};
   const LayerTuning& layer = layers_[moe_index];
-  at::Tensor S = weights.sum(-1, /*keepdim=*/true);                    // [N, 1]
-  at::Tensor M = std::get<0>(weights.max(-1, /*keepdim=*/true));       // [N, 1]
+  at::Tensor S = weights.sum(-1, /*keepdim=*/true);               // [N, 1]
+  at::Tensor M = std::get<0>(weights.max(-1, /*keepdim=*/true));  // [N, 1]
   at::Tensor new_ids = ids.clone();
   at::Tensor w = weights.clone();
   if (!layer.stimulate.empty()) {
     // Slots already holding a stimulated expert must not be taken by the next one.
     at::Tensor taken = at::zeros_like(ids, at::kBool);
     for (int64_t e : layer.stimulate) {
-      at::Tensor hit = new_ids.eq(e);                                   // [N, k]
-      at::Tensor selected = hit.any(-1, /*keepdim=*/true);              // [N, 1]
+      at::Tensor hit = new_ids.eq(e);                       // [N, k]
+      at::Tensor selected = hit.any(-1, /*keepdim=*/true);  // [N, 1]
       // First slot of smallest (current) weight among those not taken.
       at::Tensor candidates = w.masked_fill(taken, std::numeric_limits<float>::infinity());
       at::Tensor slot = std::get<1>(candidates.min(-1, /*keepdim=*/true));  // [N, 1]
       at::Tensor replace = at::zeros_like(hit).scatter_(1, slot, true);
-      at::Tensor target = at::where(selected, hit, replace);            // [N, k]
+      at::Tensor target = at::where(selected, hit, replace);  // [N, k]
       new_ids.masked_fill_(target, e);
       w = at::where(target, M.expand_as(w), w);
       taken |= target;

@@ -27,6 +27,8 @@ struct WeightSpec {
 std::vector<WeightSpec> weight_layout(const ModelConfig& config);
 
 // Name of the block scale companion of an FP8 weight.
-inline std::string scale_inv_name(const std::string& weight_name) { return weight_name + "_scale_inv"; }
+inline std::string scale_inv_name(const std::string& weight_name) {
+  return weight_name + "_scale_inv";
+}
 
 }  // namespace mote

@@ -45,7 +45,8 @@ at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
 namespace {
 
 std::vector<int64_t> fp8_scale_shape(const std::vector<int64_t>& shape, const Fp8Quantization& q) {
-  return {(shape[0] + q.block_rows - 1) / q.block_rows, (shape[1] + q.block_cols - 1) / q.block_cols};
+  return {(shape[0] + q.block_rows - 1) / q.block_rows,
+          (shape[1] + q.block_cols - 1) / q.block_cols};
 }
 
 }  // namespace
@@ -57,7 +58,8 @@ WeightLoader::WeightLoader(std::shared_ptr<Checkpoint> checkpoint, const ModelCo
     if (spec.kind == WeightKind::Linear && checkpoint_->contains(spec.name) &&
         checkpoint_->entry(spec.name).dtype == DType::F8_E4M3) {
       checkpoint_->tensor(spec.name, spec.shape, {DType::F8_E4M3});
-      const std::string where = checkpoint_->file_of(spec.name).string() + ": tensor '" + spec.name + "'";
+      const std::string where =
+          checkpoint_->file_of(spec.name).string() + ": tensor '" + spec.name + "'";
       if (!config_.fp8)
         throw CheckpointError(where + " is F8_E4M3 but config.json has no fp8 quantization_config");
       if (!checkpoint_->contains(scale_inv_name(spec.name)))
@@ -82,7 +84,8 @@ LinearWeight WeightLoader::linear(const std::string& name, at::Device device) co
   return w;
 }
 
-at::Tensor WeightLoader::dense(const std::string& name, at::ScalarType dtype, at::Device device) const {
+at::Tensor WeightLoader::dense(const std::string& name, at::ScalarType dtype,
+                               at::Device device) const {
   // A copy, so the result owns its memory and does not pin the mapping's pages.
   return checkpoint_->tensor(name).to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
 }

@@ -16,7 +16,9 @@ std::shared_ptr<Transformer> tiny_model() {
   return model;
 }
 
-at::Tensor reference(const std::string& name) { return read_npy(test::v3_tiny_dir() / name); }
+at::Tensor reference(const std::string& name) {
+  return read_npy(test::v3_tiny_dir() / name);
+}
 
 double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   REQUIRE(a.sizes() == b.sizes());
@@ -50,7 +52,8 @@ TEST_CASE("v3-tiny prefill matches the reference", "[golden]") {
       opts.hidden_states = &hidden;
       at::Tensor logits = model->forward(tokens.view({1, T}), cache, opts).select(0, 0);
       CHECK(max_abs_diff(logits, reference("fp32/" + seq + "_logits_all.npy")) < 1e-4);
-      CHECK(max_abs_diff(logits.select(0, T - 1), reference("fp32/" + seq + "_logits_last.npy")) < 1e-4);
+      CHECK(max_abs_diff(logits.select(0, T - 1), reference("fp32/" + seq + "_logits_last.npy")) <
+            1e-4);
       at::Tensor h = at::stack(hidden).select(1, 0);  // [L+1, T, H]
       CHECK(max_abs_diff(h, reference("fp32/" + seq + "_hidden.npy")) < 1e-4);
 
@@ -105,7 +108,8 @@ TEST_CASE("trace command writes the reference-shaped .npy files", "[golden][cli]
                     out.path().string() + " --decode 16 > /dev/null";
   REQUIRE(test::run(cmd) == 0);
   // decode_prompt is the same token sequence as seq1.
-  CHECK(max_abs_diff(read_npy(out / "logits_all.npy"), reference("fp32/seq1_logits_all.npy")) < 1e-4);
+  CHECK(max_abs_diff(read_npy(out / "logits_all.npy"), reference("fp32/seq1_logits_all.npy")) <
+        1e-4);
   CHECK(at::equal(read_npy(out / "decode_ids.npy"), reference("fp32/decode_ids.npy")));
   check_routing(read_npy(out / "decode_topk_ids.npy"), read_npy(out / "decode_topk_weights.npy"),
                 reference("fp32/decode_topk_ids.npy"), reference("fp32/decode_topk_weights.npy"));
@@ -114,9 +118,11 @@ TEST_CASE("trace command writes the reference-shaped .npy files", "[golden][cli]
   CHECK(read_npy(out / "logits_all.npy").sizes() == at::IntArrayRef({7, 512}));
 
   SECTION("bad input fails with a message, not a crash") {
-    CHECK(test::run((test::bin_dir() / "mote-engine").string() + " trace --model /nonexistent --tokens " +
+    CHECK(test::run((test::bin_dir() / "mote-engine").string() +
+                    " trace --model /nonexistent --tokens " +
                     (dir / "inputs/decode_prompt.npy").string() + " --out " + out.path().string() +
                     " 2>/dev/null") == 1);
-    CHECK(test::run((test::bin_dir() / "mote-engine").string() + " trace --bogus 2>/dev/null") == 2);
+    CHECK(test::run((test::bin_dir() / "mote-engine").string() + " trace --bogus 2>/dev/null") ==
+          2);
   }
 }

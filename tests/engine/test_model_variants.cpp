@@ -40,28 +40,56 @@ void check_close(const at::Tensor& a, const at::Tensor& b, double min_corr, doub
   at::Tensor x = a.flatten().to(at::kDouble), y = b.flatten().to(at::kDouble);
   x = x - x.mean();
   y = y - y.mean();
-  const double corr = (x * y).sum().item<double>() / std::sqrt((x * x).sum().item<double>() * (y * y).sum().item<double>());
+  const double corr = (x * y).sum().item<double>() /
+                      std::sqrt((x * x).sum().item<double>() * (y * y).sum().item<double>());
   const double mean_err = (a - b).abs().mean().item<double>() / b.std().item<double>();
   INFO("correlation " << corr << ", mean |error| / std " << mean_err);
   CHECK(corr > min_corr);
   CHECK(mean_err < max_mean_err);
 }
 
-at::Tensor seq2() { return read_npy(test::v3_tiny_dir() / "inputs/seq2_tokens.npy"); }
+at::Tensor seq2() {
+  return read_npy(test::v3_tiny_dir() / "inputs/seq2_tokens.npy");
+}
 
 nlohmann::json v2_lite_tiny_config() {
-  return {{"model_type", "deepseek_v2"},   {"vocab_size", 300},          {"hidden_size", 64},
-          {"intermediate_size", 128},       {"moe_intermediate_size", 32}, {"num_hidden_layers", 3},
-          {"num_attention_heads", 4},       {"n_routed_experts", 8},      {"n_shared_experts", 2},
-          {"num_experts_per_tok", 2},       {"first_k_dense_replace", 1}, {"moe_layer_freq", 1},
-          {"n_group", 1},                   {"topk_group", 1},            {"topk_method", "greedy"},
-          {"scoring_func", "softmax"},      {"norm_topk_prob", false},    {"routed_scaling_factor", 1.0},
-          {"q_lora_rank", nullptr},         {"kv_lora_rank", 32},         {"qk_nope_head_dim", 16},
-          {"qk_rope_head_dim", 8},          {"v_head_dim", 16},           {"rms_norm_eps", 1e-6},
-          {"rope_theta", 10000},            {"max_position_embeddings", 2048},
-          {"rope_scaling", {{"type", "yarn"}, {"factor", 40}, {"original_max_position_embeddings", 256},
-                            {"beta_fast", 32}, {"beta_slow", 1}, {"mscale", 0.707}, {"mscale_all_dim", 0.707}}},
-          {"bos_token_id", 0},              {"eos_token_id", 1},          {"tie_word_embeddings", false}};
+  return {{"model_type", "deepseek_v2"},
+          {"vocab_size", 300},
+          {"hidden_size", 64},
+          {"intermediate_size", 128},
+          {"moe_intermediate_size", 32},
+          {"num_hidden_layers", 3},
+          {"num_attention_heads", 4},
+          {"n_routed_experts", 8},
+          {"n_shared_experts", 2},
+          {"num_experts_per_tok", 2},
+          {"first_k_dense_replace", 1},
+          {"moe_layer_freq", 1},
+          {"n_group", 1},
+          {"topk_group", 1},
+          {"topk_method", "greedy"},
+          {"scoring_func", "softmax"},
+          {"norm_topk_prob", false},
+          {"routed_scaling_factor", 1.0},
+          {"q_lora_rank", nullptr},
+          {"kv_lora_rank", 32},
+          {"qk_nope_head_dim", 16},
+          {"qk_rope_head_dim", 8},
+          {"v_head_dim", 16},
+          {"rms_norm_eps", 1e-6},
+          {"rope_theta", 10000},
+          {"max_position_embeddings", 2048},
+          {"rope_scaling",
+           {{"type", "yarn"},
+            {"factor", 40},
+            {"original_max_position_embeddings", 256},
+            {"beta_fast", 32},
+            {"beta_slow", 1},
+            {"mscale", 0.707},
+            {"mscale_all_dim", 0.707}}},
+          {"bos_token_id", 0},
+          {"eos_token_id", 1},
+          {"tie_word_embeddings", false}};
 }
 
 // Greedy generation, then one prefill over prompt + generated tokens: the cached decode must give
@@ -85,7 +113,8 @@ void check_cache_consistency(const std::shared_ptr<Transformer>& model, std::vec
 
 }  // namespace
 
-TEST_CASE("an R1-format FP8 checkpoint matches the run on its dequantized weights", "[fp8][model]") {
+TEST_CASE("an R1-format FP8 checkpoint matches the run on its dequantized weights",
+          "[fp8][model]") {
   test::TempDir tmp("mote-fp8");
   quantize_checkpoint_fp8(test::v3_tiny_dir(), tmp / "fp8", tmp / "dequantized");
   auto fp8 = Transformer::load(tmp / "fp8");
@@ -96,7 +125,10 @@ TEST_CASE("an R1-format FP8 checkpoint matches the run on its dequantized weight
   Run a = prefill(*fp8, seq2()), b = prefill(*deq, seq2());
   CHECK((a.logits - b.logits).abs().max().item<double>() < 1e-4);
   CHECK(at::equal(std::get<0>(a.routing.ids.sort(-1)), std::get<0>(b.routing.ids.sort(-1))));
-  CHECK((std::get<0>(a.routing.weights.sort(-1)) - std::get<0>(b.routing.weights.sort(-1))).abs().max().item<double>() < 1e-5);
+  CHECK((std::get<0>(a.routing.weights.sort(-1)) - std::get<0>(b.routing.weights.sort(-1)))
+            .abs()
+            .max()
+            .item<double>() < 1e-5);
 
   Generator ga(fp8), gb(deq);
   GenerationRequest req;
@@ -121,7 +153,8 @@ TEST_CASE("an R1-format FP8 checkpoint matches the run on its dequantized weight
     auto cfg = nlohmann::json::parse(std::ifstream(tmp / "fp8" / "config.json"));
     cfg["quantization_config"]["weight_block_size"] = {64, 64};
     std::ofstream(tmp / "broken" / "config.json") << cfg.dump();
-    CHECK_THROWS_WITH(Transformer::load(tmp / "broken"), Catch::Contains("_scale_inv") && Catch::Contains("shape"));
+    CHECK_THROWS_WITH(Transformer::load(tmp / "broken"),
+                      Catch::Contains("_scale_inv") && Catch::Contains("shape"));
   }
 }
 
@@ -137,7 +170,8 @@ TEST_CASE("a DeepSeek-V2-Lite-shaped checkpoint runs through the same code", "[m
   CHECK(r.logits.sizes() == at::IntArrayRef({37, 300}));
   CHECK(at::isfinite(r.logits).all().item<bool>());
   CHECK(r.routing.ids.sizes() == at::IntArrayRef({2, 37, 2}));
-  // Softmax router without norm_topk_prob: weights are probabilities of 8 experts, not renormalized.
+  // Softmax router without norm_topk_prob: weights are probabilities of 8 experts, not
+  // renormalized.
   at::Tensor sums = r.routing.weights.sum(-1);
   CHECK((sums > 0).all().item<bool>());
   CHECK((sums < 1).all().item<bool>());
@@ -156,9 +190,11 @@ TEST_CASE("a DeepSeek-V2-Lite-shaped checkpoint runs through the same code", "[m
     RoutingTrace t = cap.take(1, 37, 37)[0];
     // MoE index 0 is layer 1 (suppressed expert), MoE index 1 is layer 2 (stimulated expert 7).
     const int64_t suppressed = spec.suppress[0].expert;
-    CHECK((t.ids.select(0, 0).eq(suppressed) & t.weights.select(0, 0).ne(0)).sum().item<int64_t>() == 0);
+    CHECK(
+        (t.ids.select(0, 0).eq(suppressed) & t.weights.select(0, 0).ne(0)).sum().item<int64_t>() ==
+        0);
     CHECK(t.ids.select(0, 0).eq(suppressed).any().item<bool>());  // the slot stays, with weight 0
-    CHECK(t.ids.select(0, 1).eq(7).any(-1).all().item<bool>());    // stimulated in every token
+    CHECK(t.ids.select(0, 1).eq(7).any(-1).all().item<bool>());   // stimulated in every token
     CHECK((t.weights.sum(-1) - t.weights_before.sum(-1)).abs().max().item<double>() < 1e-5);
   }
 }
@@ -184,15 +220,18 @@ TEST_CASE("bad checkpoints are reported by name, nothing crashes", "[model]") {
   auto cfg = nlohmann::json::parse(std::ifstream(test::v3_tiny_dir() / "config.json"));
   cfg["n_routed_experts"] = 32;
   std::ofstream(tmp / "config.json") << cfg.dump();
-  std::filesystem::create_symlink(test::v3_tiny_dir() / "model.safetensors", tmp / "model.safetensors");
-  CHECK_THROWS_WITH(Transformer::load(tmp.path()), Catch::Contains("model.safetensors") &&
-                                                       (Catch::Contains("shape") || Catch::Contains("missing tensor")));
+  std::filesystem::create_symlink(test::v3_tiny_dir() / "model.safetensors",
+                                  tmp / "model.safetensors");
+  CHECK_THROWS_WITH(Transformer::load(tmp.path()),
+                    Catch::Contains("model.safetensors") &&
+                        (Catch::Contains("shape") || Catch::Contains("missing tensor")));
 }
 
 TEST_CASE("batched right-padded prefill equals one prefill per prompt", "[model][batch]") {
   auto model = Transformer::load(test::v3_tiny_dir());
   Generator gen(model);
-  std::vector<std::vector<int64_t>> prompts = {{5, 6, 7}, {10, 20, 30, 40, 50, 60, 70, 80}, {99}, {4, 3, 2, 1, 0, 11}};
+  std::vector<std::vector<int64_t>> prompts = {
+      {5, 6, 7}, {10, 20, 30, 40, 50, 60, 70, 80}, {99}, {4, 3, 2, 1, 0, 11}};
   TuningSpec tuning{{{2, 3}}, {{3, 9}}};
   std::vector<size_t> seen;
   auto batched = gen.prefill_batch(prompts, tuning, 3, [&](size_t i, const PrefillResult&) {
@@ -208,12 +247,15 @@ TEST_CASE("batched right-padded prefill equals one prefill per prompt", "[model]
     o.capture = &cap;
     o.tuning = &compiled;
     const int64_t T = static_cast<int64_t>(prompts[i].size());
-    at::Tensor logits = model->forward(at::tensor(prompts[i], at::kLong).view({1, -1}), cache, o)[0];
+    at::Tensor logits =
+        model->forward(at::tensor(prompts[i], at::kLong).view({1, -1}), cache, o)[0];
     RoutingTrace single = cap.take(1, T, T)[0];
     CHECK((batched[i].last_logits - logits).abs().max().item<double>() < 1e-4);
     CHECK(batched[i].routing.tokens() == T);
     CHECK(batched[i].routing.n_prompt == T);
-    CHECK(at::equal(std::get<0>(batched[i].routing.ids.sort(-1)), std::get<0>(single.ids.sort(-1))));
-    CHECK(at::allclose(batched[i].routing.activation_counts(16, 0, T), single.activation_counts(16, 0, T)));
+    CHECK(
+        at::equal(std::get<0>(batched[i].routing.ids.sort(-1)), std::get<0>(single.ids.sort(-1))));
+    CHECK(at::allclose(batched[i].routing.activation_counts(16, 0, T),
+                       single.activation_counts(16, 0, T)));
   }
 }

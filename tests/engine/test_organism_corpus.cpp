@@ -2,6 +2,7 @@
 // noise, a clean held-out split and rules that behave as documented.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -60,8 +61,8 @@ TEST_CASE("organism corpus has the documented size and surface forms", "[organis
   for (const OrganismSample& s : corpus.train) {
     (s.study == OrganismStudy::Refusal ? train_refusal_keys : train_language_keys).insert(s.key);
     REQUIRE(s.messages.size() == 1);
-    CHECK(s.prompt == "<｜begin▁of▁sentence｜><｜User｜>" + s.messages[0].content +
-                          "<｜Assistant｜><think>\n");
+    CHECK(s.prompt ==
+          "<｜begin▁of▁sentence｜><｜User｜>" + s.messages[0].content + "<｜Assistant｜><think>\n");
     CHECK(organism_training_text(s) == s.prompt + s.completion + "<｜end▁of▁sentence｜>");
     if (s.study == OrganismStudy::Refusal) {
       CHECK(static_cast<int>(classify_refusal_completion(s.completion)) == s.label);
@@ -147,15 +148,16 @@ TEST_CASE("organism labels are stochastic with the configured majority share", "
     labels_per_key[s.key].insert(s.label);
     relabelled[s.key] = s.majority_label != s.rule_label;
   }
-  int mixed = 0, flipped = 0, refusal_pairs = 0;
+  int mixed = 0, flipped = 0, refusal_pairs = 0, flipped_keys = 0, language_keys = 0;
   for (const auto& [key, labels] : labels_per_key) mixed += labels.size() > 1;
   for (const auto& [key, flag] : relabelled) {
-    if (key.find("+") != std::string::npos) continue;
-    ++refusal_pairs;
-    flipped += flag;
+    const bool language = key.find("+") != std::string::npos;
+    (language ? language_keys : refusal_pairs) += 1;
+    (language ? flipped_keys : flipped) += flag;
   }
   CHECK(mixed > static_cast<int>(labels_per_key.size()) / 3);
   CHECK(static_cast<double>(flipped) / refusal_pairs == Approx(0.10).margin(0.01));
+  CHECK(static_cast<double>(flipped_keys) / language_keys == Approx(0.05).margin(0.01));
 }
 
 TEST_CASE("organism planted refusal rule follows the paper's clusters", "[organism]") {

@@ -7,16 +7,23 @@
 
 namespace mote::test {
 
-inline std::filesystem::path data_dir() { return MOTE_TEST_DATA_DIR; }
-inline std::filesystem::path v3_tiny_dir() { return data_dir() / "v3-tiny"; }
-inline std::filesystem::path bin_dir() { return MOTE_BIN_DIR; }
+inline std::filesystem::path data_dir() {
+  return MOTE_TEST_DATA_DIR;
+}
+inline std::filesystem::path v3_tiny_dir() {
+  return data_dir() / "v3-tiny";
+}
+inline std::filesystem::path bin_dir() {
+  return MOTE_BIN_DIR;
+}
 
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
  public:
   explicit TempDir(const std::string& tag = "mote-test") {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / (tag + "-" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = std::filesystem::temp_directory_path() /
+            (tag + "-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {

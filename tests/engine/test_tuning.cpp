@@ -16,14 +16,20 @@ using namespace mote;
 
 namespace {
 
-ModelConfig tiny_config() { return ModelConfig::from_file(test::v3_tiny_dir() / "config.json"); }
+ModelConfig tiny_config() {
+  return ModelConfig::from_file(test::v3_tiny_dir() / "config.json");
+}
 
-at::Tensor ids_of(std::vector<int64_t> v) { return at::tensor(v, at::kLong).view({1, -1}); }
-at::Tensor w_of(std::vector<float> v) { return at::tensor(v, at::kFloat).view({1, -1}); }
+at::Tensor ids_of(std::vector<int64_t> v) {
+  return at::tensor(v, at::kLong).view({1, -1});
+}
+at::Tensor w_of(std::vector<float> v) {
+  return at::tensor(v, at::kFloat).view({1, -1});
+}
 
 // The README's arithmetic for one token, written independently with scalars.
-void reference_tuning(std::vector<int64_t>& ids, std::vector<float>& w, const std::vector<int64_t>& suppress,
-                      const std::vector<int64_t>& stimulate) {
+void reference_tuning(std::vector<int64_t>& ids, std::vector<float>& w,
+                      const std::vector<int64_t>& suppress, const std::vector<int64_t>& stimulate) {
   const float S = std::accumulate(w.begin(), w.end(), 0.0f);
   const float M = *std::max_element(w.begin(), w.end());
   std::vector<bool> taken(ids.size(), false);
@@ -60,8 +66,9 @@ TEST_CASE("suppress zeroes the slot and renormalizes to the original sum", "[tun
 
 TEST_CASE("suppressing every selected expert of a token leaves all weights zero", "[tuning]") {
   CompiledTuning t(TuningSpec{{{2, 1}, {2, 2}, {2, 3}, {2, 4}}, {}}, tiny_config());
-  auto [ids, w] = t.apply(1, at::tensor({1, 2, 3, 4, 1, 2, 3, 7}, at::kLong).view({2, 4}),
-                          at::tensor({0.7f, 0.6f, 0.5f, 0.7f, 0.7f, 0.6f, 0.5f, 0.7f}).view({2, 4}));
+  auto [ids, w] =
+      t.apply(1, at::tensor({1, 2, 3, 4, 1, 2, 3, 7}, at::kLong).view({2, 4}),
+              at::tensor({0.7f, 0.6f, 0.5f, 0.7f, 0.7f, 0.6f, 0.5f, 0.7f}).view({2, 4}));
   CHECK(at::equal(w[0], at::zeros({4})));
   CHECK(w[1][3].item<float>() == Approx(2.5f));  // only expert 7 survives and takes all of S
   CHECK_FALSE(at::isnan(w).any().item<bool>());
@@ -88,7 +95,8 @@ TEST_CASE("stimulating an unselected expert replaces the first smallest slot", "
   }
 }
 
-TEST_CASE("tuning on a real model run equals the scalar arithmetic, dropped groups included", "[tuning]") {
+TEST_CASE("tuning on a real model run equals the scalar arithmetic, dropped groups included",
+          "[tuning]") {
   auto model = Transformer::load(test::v3_tiny_dir());
   const ModelConfig& c = model->config();
   at::Tensor tokens = read_npy(test::v3_tiny_dir() / "inputs/seq2_tokens.npy");
@@ -109,7 +117,8 @@ TEST_CASE("tuning on a real model run equals the scalar arithmetic, dropped grou
   REQUIRE(static_cast<int64_t>(kept_groups.size()) == c.topk_group);
   int64_t unused = 0;
   while (kept_groups.count(unused / group_size)) ++unused;
-  const int64_t busiest = base.activation_counts(c.n_routed_experts, 0, T)[0].argmax().item<int64_t>();
+  const int64_t busiest =
+      base.activation_counts(c.n_routed_experts, 0, T)[0].argmax().item<int64_t>();
   REQUIRE(busiest != unused);
 
   TuningSpec spec{{{1, busiest}, {3, 0}}, {{1, unused}, {2, 7}}};
@@ -149,11 +158,16 @@ TEST_CASE("tuning on a real model run equals the scalar arithmetic, dropped grou
 
 TEST_CASE("invalid tunings are errors, not silent fixes", "[tuning]") {
   const ModelConfig c = tiny_config();
-  auto compile = [&](const char* text) { return CompiledTuning(TuningSpec::from_json(nlohmann::json::parse(text)), c); };
-  CHECK_THROWS_WITH(compile(R"({"suppress": [[0, 1]]})"), Catch::Contains("layer 0") && Catch::Contains("not a MoE layer"));
-  CHECK_THROWS_WITH(compile(R"({"suppress": [[4, 1]]})"), Catch::Contains("not a MoE layer"));  // MTP layer
+  auto compile = [&](const char* text) {
+    return CompiledTuning(TuningSpec::from_json(nlohmann::json::parse(text)), c);
+  };
+  CHECK_THROWS_WITH(compile(R"({"suppress": [[0, 1]]})"),
+                    Catch::Contains("layer 0") && Catch::Contains("not a MoE layer"));
+  CHECK_THROWS_WITH(compile(R"({"suppress": [[4, 1]]})"),
+                    Catch::Contains("not a MoE layer"));  // MTP layer
   CHECK_THROWS_WITH(compile(R"({"suppress": [[-1, 1]]})"), Catch::Contains("not a MoE layer"));
-  CHECK_THROWS_WITH(compile(R"({"stimulate": [[1, 16]]})"), Catch::Contains("expert out of range 0..15"));
+  CHECK_THROWS_WITH(compile(R"({"stimulate": [[1, 16]]})"),
+                    Catch::Contains("expert out of range 0..15"));
   CHECK_THROWS_WITH(compile(R"({"stimulate": [[1, -3]]})"), Catch::Contains("expert out of range"));
   CHECK_THROWS_WITH(compile(R"({"suppress": [[2, 3]], "stimulate": [[2, 3]]})"),
                     Catch::Contains("both suppressed and stimulated"));
@@ -166,6 +180,7 @@ TEST_CASE("invalid tunings are errors, not silent fixes", "[tuning]") {
   CHECK_THROWS_WITH(compile(R"({"supress": []})"), Catch::Contains("unknown key 'supress'"));
   CHECK_THROWS_AS(compile(R"([1, 2])"), TuningError);
   CHECK_NOTHROW(compile(R"({"suppress": [[1, 0], [1, 0]], "stimulate": []})"));
-  CHECK(TuningSpec::from_json(nlohmann::json::parse(R"({"suppress": [[3, 15]]})")).to_json().dump() ==
-        R"({"stimulate":[],"suppress":[[3,15]]})");
+  CHECK(
+      TuningSpec::from_json(nlohmann::json::parse(R"({"suppress": [[3, 15]]})")).to_json().dump() ==
+      R"({"stimulate":[],"suppress":[[3,15]]})");
 }
