@@ -153,11 +153,10 @@ std::vector<DatasetInfo> SessionStore::list_datasets() {
   return list;
 }
 
-std::vector<StoredPrompt> SessionStore::prompts(std::int64_t dataset_id) {
-  SqliteStatement query(*db_,
-                        "SELECT id, position, text, metadata_json FROM prompts WHERE dataset_id = "
-                        "? ORDER BY position");
-  query.bind(1, dataset_id);
+namespace {
+
+// Rows of (id, position, text, metadata_json), as both prompt queries select them.
+std::vector<StoredPrompt> read_prompts(SqliteStatement& query) {
   std::vector<StoredPrompt> list;
   while (query.step()) {
     StoredPrompt p;
@@ -169,6 +168,16 @@ std::vector<StoredPrompt> SessionStore::prompts(std::int64_t dataset_id) {
     list.push_back(std::move(p));
   }
   return list;
+}
+
+}  // namespace
+
+std::vector<StoredPrompt> SessionStore::prompts(std::int64_t dataset_id) {
+  SqliteStatement query(*db_,
+                        "SELECT id, position, text, metadata_json FROM prompts WHERE dataset_id = "
+                        "? ORDER BY position");
+  query.bind(1, dataset_id);
+  return read_prompts(query);
 }
 
 Dataset SessionStore::load_dataset(std::int64_t dataset_id) {
@@ -372,17 +381,7 @@ std::vector<StoredPrompt> SessionStore::pending_prompts(std::int64_t run_id) {
       "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.run_id = ? AND a.prompt_id = p.id) "
       "ORDER BY p.position");
   query.bind(1, dataset_id).bind(2, run_id);
-  std::vector<StoredPrompt> list;
-  while (query.step()) {
-    StoredPrompt p;
-    p.id = query.integer(0);
-    p.position = static_cast<std::size_t>(query.integer(1));
-    p.prompt.text = query.text(2);
-    p.prompt.metadata = parse_stored_json(query.text(3), "prompt metadata")
-                            .get<std::map<std::string, std::string>>();
-    list.push_back(std::move(p));
-  }
-  return list;
+  return read_prompts(query);
 }
 
 std::size_t SessionStore::answer_count(std::int64_t run_id) {
