@@ -339,21 +339,36 @@ TEST_CASE("a full queue answers 429", "[server]") {
   server::ServerOptions o = LiveServer::quiet();
   o.limits.max_queue = 1;
   LiveServer s(o);
-  // Long streamed generations occupy the worker and the queue; further requests bounce.
-  std::vector<std::thread> hold;
-  std::atomic<int> ok{0};
-  for (int i = 0; i < 2; ++i) {
-    hold.emplace_back([&] {
-      json body = chat_body("x", 400);
-      if (post(s.url("/v1/chat/completions"), body).status == 200) ++ok;
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  }
+  // No timing assumptions: a streamed generation holds the engine until this test releases it
+  // (its client aborts, which cancels it), and /mote/v1/health shows when the queue is full.
+  std::atomic<bool> running{false}, release{false};
+  std::thread holder([&] {
+    json body = chat_body("Tell me a long story", 4000);
+    body["stream"] = true;
+    http("POST", s.url("/v1/chat/completions"), body.dump(), {"Content-Type: application/json"},
+         [&](const std::string& got) {
+           if (!sse_data(got).empty()) running = true;
+           return !release.load();
+         });
+  });
+  auto wait_for = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 3000 && !done(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return done();
+  };
+  REQUIRE(wait_for([&] { return running.load(); }));
+  std::atomic<long> queued_status{0};
+  std::thread queued(
+      [&] { queued_status = post(s.url("/v1/chat/completions"), chat_body("x", 2)).status; });
+  REQUIRE(wait_for(
+      [&] { return http("GET", s.url("/mote/v1/health"), "", {}).json()["queued"] == 1; }));
   auto r = post(s.url("/v1/chat/completions"), chat_body("y", 2));
   CHECK(r.status == 429);
   CHECK(r.json()["error"]["code"] == "queue_full");
-  for (auto& t : hold) t.join();
-  CHECK(ok == 2);
+  release = true;
+  holder.join();
+  queued.join();
+  CHECK(queued_status == 200);
   CHECK(post(s.url("/v1/chat/completions"), chat_body("y", 2)).status == 200);
 }
 
