@@ -62,6 +62,9 @@ int run_serve_command(int argc, char** argv) {
               std::to_string(d.max_scan_batch))
       .option("--max-queue", "N", "requests waiting for the engine (429 beyond)",
               std::to_string(d.max_queue))
+      .option("--parallel", "N",
+              "requests in progress at once, taking turns on the model token by token",
+              std::to_string(server::ServerOptions{}.parallel))
       .flag("--quiet", "do not log requests");
   if (!args.parse(argc, argv)) return 0;
 
@@ -83,6 +86,7 @@ int run_serve_command(int argc, char** argv) {
   o.limits.max_scan_batch = positive("--max-scan-batch");
   o.limits.max_queue = positive("--max-queue");
   o.http_threads = positive("--http-threads");
+  o.parallel = positive("--parallel");
   o.log_requests = !args.get_flag("--quiet");
   at::set_num_threads(positive("--threads"));
 

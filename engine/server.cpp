@@ -66,7 +66,8 @@ struct Server::Impl {
       : bundle(std::move(b)),
         options(std::move(o)),
         generator(bundle->model),
-        worker(static_cast<size_t>(std::max<int64_t>(1, options.limits.max_queue))) {}
+        worker(static_cast<size_t>(std::max<int64_t>(1, options.limits.max_queue)),
+               static_cast<size_t>(std::max(1, options.parallel))) {}
 
   std::shared_ptr<ModelBundle> bundle;
   ServerOptions options;
@@ -226,7 +227,10 @@ void Server::Impl::routes() {
   }
 
   http.Get("/mote/v1/health", [this](const httplib::Request&, httplib::Response& res) {
-    reply(res, 200, dump({{"status", stopping ? "stopping" : "ok"}, {"queued", worker.queued()}}));
+    reply(res, 200,
+          dump({{"status", stopping ? "stopping" : "ok"},
+                {"queued", worker.queued()},
+                {"running", worker.running()}}));
   });
   http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
     reply(res, 200,

@@ -17,6 +17,9 @@ struct ServerOptions {
   std::optional<std::string> api_key;  // required for a non-loopback host
   RequestLimits limits;
   int http_threads = 32;  // connections served at once (requests beyond wait for a thread)
+  // Requests in progress at once; they take turns on the model token by token (see
+  // server_engine_worker.h), so 2 lets an original and a tuned answer stream side by side.
+  int parallel = 2;
   bool log_requests = true;
 };
 

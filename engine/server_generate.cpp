@@ -8,6 +8,7 @@
 
 #include "engine/error.h"
 #include "engine/server_capture.h"
+#include "engine/server_engine_worker.h"
 #include "engine/server_stop.h"
 #include "engine/tokenizer_streaming_decoder.h"
 
@@ -69,6 +70,7 @@ RunSummary execute(const ModelBundle& b, Generator& g, const PreparedGeneration&
       client_gone = true;
       return false;
     }
+    EngineWorker::yield_turn();  // let a concurrent request run its next forward call
     return !stop.matched() && !stopping.load();
   });
   if (stop.matched() || r.finish_reason == "stop")

@@ -6,6 +6,7 @@
 
 #include "engine/error.h"
 #include "engine/server_capture.h"
+#include "engine/server_engine_worker.h"
 #include "engine/server_generate.h"
 #include "engine/tokenizer_streaming_decoder.h"
 
@@ -96,6 +97,7 @@ void run_scan_stream(const ModelBundle& b, Generator& g, const PreparedScan& s, 
       g.prefill_batch(
           s.prompts, s.tuning, r.batch_size, [&](size_t index, const PrefillResult& res) {
             ++completed;
+            EngineWorker::yield_turn();
             return ch.push(sse_event(result_event(index, res.routing, res.routing.n_prompt))) &&
                    keep_going();
           });
@@ -112,6 +114,7 @@ void run_scan_stream(const ModelBundle& b, Generator& g, const PreparedScan& s, 
         RoutingTrace prompt_routing;
         GenerationResult out = g.generate(req, [&](const GenerationEvent& ev) {
           if (ev.index == 0 && ev.routing) prompt_routing = *ev.routing;
+          EngineWorker::yield_turn();
           return keep_going();
         });
         std::vector<int64_t> text_ids;

@@ -338,6 +338,7 @@ TEST_CASE("errors are JSON with 400/401/404/413/415", "[server]") {
 TEST_CASE("a full queue answers 429", "[server]") {
   server::ServerOptions o = LiveServer::quiet();
   o.limits.max_queue = 1;
+  o.parallel = 1;
   LiveServer s(o);
   // No timing assumptions: a streamed generation holds the engine until this test releases it
   // (its client aborts, which cancels it), and /mote/v1/health shows when the queue is full.
@@ -370,6 +371,43 @@ TEST_CASE("a full queue answers 429", "[server]") {
   queued.join();
   CHECK(queued_status == 200);
   CHECK(post(s.url("/v1/chat/completions"), chat_body("y", 2)).status == 200);
+}
+
+TEST_CASE("two streamed requests take turns token by token", "[server]") {
+  LiveServer s;  // parallel = 2 by default
+  // A long generation holds the engine until released; a short one sent meanwhile must finish
+  // while the long one is still streaming (with one request at a time it would wait for it).
+  std::atomic<bool> running{false}, release{false}, long_done{false};
+  std::thread holder([&] {
+    json body = chat_body("Tell me a long story", 4000);
+    body["stream"] = true;
+    http("POST", s.url("/v1/chat/completions"), body.dump(), {"Content-Type: application/json"},
+         [&](const std::string& got) {
+           if (!sse_data(got).empty()) running = true;
+           return !release.load();
+         });
+    long_done = true;
+  });
+  for (int i = 0; i < 3000 && !running; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE(running);
+  json body = chat_body("Hello", 5);
+  body["stream"] = true;
+  auto r =
+      http("POST", s.url("/v1/chat/completions"), body.dump(), {"Content-Type: application/json"});
+  const bool finished_while_long_ran = !long_done;
+  release = true;
+  holder.join();
+  CHECK(r.status == 200);
+  CHECK(r.body.find("data: [DONE]") != std::string::npos);
+  CHECK(finished_while_long_ran);
+  // The released stream is cancelled at its next token; then nothing runs.
+  bool idle = false;
+  for (int i = 0; i < 500 && !idle; ++i) {
+    idle = http("GET", s.url("/mote/v1/health"), "", {}).json()["running"] == 0;
+    if (!idle) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(idle);
 }
 
 TEST_CASE("a client that disconnects mid-stream cancels; the next request is served", "[server]") {
