@@ -24,13 +24,16 @@ constexpr Command kCommands[] = {
      mote::run_bench_command},
     {"serve", "serve a checkpoint over HTTP (OpenAI-compatible + /mote/v1/ routes)",
      mote::run_serve_command},
+    {"train-organism", "train the demo model organism (tiny deepseek_v3, planted behaviours)",
+     mote::run_train_organism_command},
 };
 
 void print_usage() {
   std::cout << "usage: mote-engine <command> [options]\n\ncommands:\n";
   for (const auto& c : kCommands) {
     std::string name = c.name;
-    std::cout << "  " << name << std::string(12 - name.size(), ' ') << c.summary << "\n";
+    std::cout << "  " << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ')
+              << c.summary << "\n";
   }
   std::cout << "\n'mote-engine <command> --help' describes a command's options.\n";
 }

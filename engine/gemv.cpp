@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 
 namespace mote {
 namespace {
@@ -96,6 +97,8 @@ void gemv_dispatch(int64_t N, const float* x, const typename Row::T* w, float* y
 }  // namespace
 
 bool gemv_applicable(const at::Tensor& x, const at::Tensor& w) {
+  // The kernel writes raw memory: autograd could not see through it.
+  if (at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad())) return false;
   return cpu_has_avx2_fma() && x.device().is_cpu() && w.device().is_cpu() && x.dim() == 2 &&
          w.dim() == 2 && x.size(0) >= 1 && x.size(0) <= kGemvMaxRows && x.size(1) == w.size(1) &&
          w.is_contiguous() && (w.scalar_type() == at::kBFloat16 || w.scalar_type() == at::kFloat) &&

@@ -11,7 +11,8 @@ namespace mote {
 constexpr int64_t kGemvMaxRows = 8;
 
 // True when gemv() handles this product: CPU tensors, x [N, in] with N <= kGemvMaxRows, w [out, in]
-// contiguous in kBFloat16 or kFloat, x in kFloat or kBFloat16.
+// contiguous in kBFloat16 or kFloat, x in kFloat or kBFloat16, and no gradient to record (grad mode
+// off, or neither tensor requires grad: training takes at::linear).
 bool gemv_applicable(const at::Tensor& x, const at::Tensor& w);
 
 // y = x @ w^T: [N, out] in x's dtype.

@@ -49,10 +49,11 @@ at::Tensor RoutingTrace::activation_counts(int64_t n_experts, int64_t begin, int
 
 void RoutingCapture::record(const at::Tensor& ids_before, const at::Tensor& weights_before,
                             const at::Tensor& ids, const at::Tensor& weights) {
-  ids_before_.push_back(ids_before.to(at::kCPU));
-  weights_before_.push_back(weights_before.to(at::kCPU, at::kFloat));
-  ids_.push_back(ids.to(at::kCPU));
-  weights_.push_back(weights.to(at::kCPU, at::kFloat));
+  // Detached: a capture during training records values, never a path for gradients.
+  ids_before_.push_back(ids_before.detach().to(at::kCPU));
+  weights_before_.push_back(weights_before.detach().to(at::kCPU, at::kFloat));
+  ids_.push_back(ids.detach().to(at::kCPU));
+  weights_.push_back(weights.detach().to(at::kCPU, at::kFloat));
 }
 
 std::vector<RoutingTrace> RoutingCapture::take(int64_t batch, int64_t tokens, int64_t n_prompt) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
+#include "engine/safetensors_writer.h"
 
 namespace mote {
 namespace {
@@ -157,6 +158,22 @@ std::shared_ptr<Checkpoint> Checkpoint::open(const std::filesystem::path& dir) {
   return ckpt;
 }
 
+std::shared_ptr<Checkpoint> Checkpoint::from_tensors(std::map<std::string, at::Tensor> tensors) {
+  auto ckpt = std::shared_ptr<Checkpoint>(new Checkpoint());
+  for (auto& [name, tensor] : tensors) {
+    if (!tensor.defined())
+      throw CheckpointError("in-memory checkpoint: tensor '" + name + "' is undefined");
+    TensorEntry e;
+    e.name = name;
+    e.dtype = safetensors_dtype(tensor.scalar_type());
+    e.shape = tensor.sizes().vec();
+    const TensorEntry& stored = ckpt->memory_entries_.emplace(name, std::move(e)).first->second;
+    ckpt->where_.emplace(name, std::make_pair(kInMemory, &stored));
+    ckpt->memory_.emplace(name, std::move(tensor));
+  }
+  return ckpt;
+}
+
 bool Checkpoint::contains(const std::string& name) const {
   return where_.count(name) > 0;
 }
@@ -179,11 +196,14 @@ const TensorEntry& Checkpoint::entry(const std::string& name) const {
 
 const std::filesystem::path& Checkpoint::file_of(const std::string& name) const {
   entry(name);
-  return files_[where_.at(name).first]->path();
+  static const std::filesystem::path memory("<in-memory checkpoint>");
+  const size_t file = where_.at(name).first;
+  return file == kInMemory ? memory : files_[file]->path();
 }
 
 at::Tensor Checkpoint::tensor(const std::string& name) const {
   const TensorEntry& e = entry(name);
+  if (where_.at(name).first == kInMemory) return memory_.at(name);
   const SafetensorsFile& file = *files_[where_.at(name).first];
   auto type = scalar_type_of(e.dtype, file.path().string() + ": tensor '" + name + "'");
   // The mapping is PROT_READ: writing through this tensor would fault, so callers only read.

@@ -86,8 +86,11 @@ LinearWeight WeightLoader::linear(const std::string& name, at::Device device) co
 
 at::Tensor WeightLoader::dense(const std::string& name, at::ScalarType dtype,
                                at::Device device) const {
-  // A copy, so the result owns its memory and does not pin the mapping's pages.
-  return checkpoint_->tensor(name).to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
+  // From a file: a copy, so the result owns its memory and does not pin the mapping's pages. In
+  // memory: the tensor itself when dtype and device already match (a trainer's parameter must stay
+  // the tensor the model computes with).
+  return checkpoint_->tensor(name).to(device, dtype, /*non_blocking=*/false,
+                                      /*copy=*/!checkpoint_->in_memory());
 }
 
 at::Tensor WeightLoader::stored(const std::string& name, at::Device device) const {

@@ -43,7 +43,8 @@ class WeightLoader {
   WeightLoader(std::shared_ptr<Checkpoint> checkpoint, const ModelConfig& config);
 
   LinearWeight linear(const std::string& name, at::Device device) const;
-  // Small tensors (norms, router, bias, embeddings) converted to `dtype` on `device`.
+  // Small tensors (norms, router, bias) converted to `dtype` on `device`: an owned copy from a
+  // file; from an in-memory checkpoint the stored tensor itself when nothing needs converting.
   at::Tensor dense(const std::string& name, at::ScalarType dtype, at::Device device) const;
   // Embedding / lm_head kept in checkpoint dtype (they are large) on `device`.
   at::Tensor stored(const std::string& name, at::Device device) const;

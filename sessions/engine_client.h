@@ -50,11 +50,16 @@ struct EngineClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
   // No byte for this long (keep-alive comments count) = connection lost.
   std::chrono::milliseconds idle_timeout{120000};
-  // Connection failures / 429 / 503-while-not-stopping are retried this many times with
-  // exponential backoff starting at retry_delay. A generation is only retried if no token of it
-  // has been delivered yet (so callbacks never see a token twice).
+  // Connection refused / reset, 429 and 503 (unless the engine says "shutting_down") are retried
+  // this many times with exponential backoff starting at retry_delay (doubling; a 429's
+  // Retry-After is honoured, capped at 60 s). A generation or scan is only retried if nothing of
+  // it has been delivered yet (so callbacks never see a token or a result twice).
   int retries = 3;
   std::chrono::milliseconds retry_delay{250};
+  // Called when the engine cannot be reached (before any retry); may throw a more precise error.
+  // LocalEngine::client() sets it to throw kEngineDied (exit status + log tail) once its child
+  // process has exited, so a dead local engine is reported as such instead of "refused".
+  std::function<void()> on_connection_failure;
 };
 
 // GET /mote/v1/model.
@@ -66,7 +71,8 @@ struct EngineModelInfo {
   ModelGeometry geometry;       // moe_layers, n_experts, top_k
   std::string checkpoint_dtype, dtype;
   nlohmann::json generation_defaults;
-  nlohmann::json raw;  // the whole answer
+  nlohmann::json limits;  // max_prompt_tokens, max_tokens, max_scan_prompts, max_scan_batch, ...
+  nlohmann::json raw;     // the whole answer
 };
 
 enum class CaptureMode { kNone, kIds, kIdsAndWeights };
@@ -81,8 +87,14 @@ struct SamplingSettings {
   double top_p = 1.0;
   int top_k = 0;
   int max_tokens = 256;
+  // Unset: generate() picks a random seed and sends it, so GenerationResult::seed is always the
+  // seed the engine used (and a retried request samples the same tokens).
   std::optional<std::int64_t> seed;
-  nlohmann::json to_json() const;  // the request fields
+  // The request fields: temperature, top_p, top_k, max_tokens and seed (if set).
+  nlohmann::json to_json() const;
+  // Reads those keys (each optional; missing ones keep the defaults above). Any other key or a
+  // wrong type is a SessionError naming the key.
+  static SamplingSettings from_json(const nlohmann::json& json);
 };
 
 struct GenerationRequest {
@@ -106,11 +118,18 @@ struct RoutingRow {
   std::vector<float> weights_before;
 };
 
-// One streamed token.
+// One streamed token. The texts of all events of a generation concatenate to its text.
 struct TokenEvent {
-  int index = 0;                  // 0-based completion token index
-  std::string text;               // the text delta of this token (may be empty mid-UTF-8)
-  std::vector<RoutingRow> rows;   // routing rows that arrived with this chunk
+  // 0-based completion token index. Exact with capture on (every token has its chunk); without
+  // capture the engine does not send tokens that complete no text (UTF-8 held back), so it then
+  // counts the streamed tokens. -1 for the flush event below.
+  int index = 0;
+  std::string text;              // the text delta of this token (may be empty mid-UTF-8)
+  std::vector<RoutingRow> rows;  // routing rows that arrived with this chunk
+  // True for the (at most one) event after the last token carrying text the engine held back
+  // until the end (a possible stop-string prefix, an incomplete UTF-8 sequence): index -1, no
+  // new token, no rows. Only sent when that text is non-empty.
+  bool flush = false;
 };
 
 struct GenerationResult {
@@ -119,12 +138,13 @@ struct GenerationResult {
   int prompt_tokens = 0;
   int completion_tokens = 0;
   std::int64_t seed = 0;
-  std::vector<RoutingRow> routing;              // all rows, prompt first (capture on)
-  std::optional<ActivationMap> prompt_counts;   // capture on
-  double elapsed_ms = 0.0;
+  std::vector<RoutingRow> routing;             // all rows, prompt first (capture on)
+  std::optional<ActivationMap> prompt_counts;  // capture on: the engine's own prompt map
+  double elapsed_ms = 0.0;                     // wall time of the request, as the client saw it
 };
 
-// One prompt of a scan: raw text or chat messages.
+// One prompt of a scan: raw text or chat messages (rendered with the generation prompt, as
+// generate() renders them, so a scan's prompt map equals a generation's).
 struct ScanPrompt {
   bool chat = true;
   std::vector<ChatMessage> messages;
@@ -132,16 +152,16 @@ struct ScanPrompt {
 };
 
 struct ScanOptions {
-  int batch_size = 8;
-  bool weighted = false;
+  int batch_size = 8;     // prefill batch (the engine caps it at its --max-scan-batch)
+  bool weighted = false;  // also router-weight sums over prompt tokens
   TuningSpec tuning;
 };
 
 struct ScanResult {
-  std::size_t index = 0;
+  std::size_t index = 0;  // index into the `prompts` passed to scan()
   int prompt_tokens = 0;
-  ActivationMap counts;
-  std::optional<ActivationMap> weighted_counts;
+  ActivationMap counts;                          // tokens selecting each expert (weight != 0)
+  std::optional<ActivationMap> weighted_counts;  // with ScanOptions::weighted
 };
 
 class EngineClient {
@@ -149,19 +169,28 @@ class EngineClient {
   explicit EngineClient(EngineEndpoint endpoint, EngineClientOptions options = {});
   const EngineEndpoint& endpoint() const { return endpoint_; }
 
-  // GET /mote/v1/health: true if the engine answers "ok"; never throws.
+  // GET /mote/v1/health: true if the engine answers "ok"; never throws, never retries.
   bool healthy() const;
+  // The health answer itself ({"status": "ok", "queued": N, "running": N}). Errors: EngineError.
+  nlohmann::json health() const;
+  // GET /mote/v1/model. Errors: EngineError.
   EngineModelInfo model() const;
 
-  // Streams a generation (SSE). on_token is called on the calling thread for every token; a
-  // `cancel` flag raised by another thread ends the request (EngineError kCancelled) within one
-  // token. Errors: EngineError.
+  // Streams a generation (SSE; always sends a "mote" object, so the answer reports the seed).
+  // on_token is called on the calling thread for every token; a `cancel` flag raised by another
+  // thread ends the request (EngineError kCancelled) within one token, or within about a second
+  // while the request waits in the engine's queue. finish_reason "cancelled" without a raised
+  // flag means the engine stopped mid-generation. Exceptions thrown by on_token abort the request
+  // and propagate. Errors: EngineError; an `{"error": ...}` event inside a stream is kHttp with
+  // the status that error has as a plain reply (500 engine_error, 503 shutting_down, ...).
   GenerationResult generate(const GenerationRequest& request,
                             const std::function<void(const TokenEvent&)>& on_token = {},
                             const std::atomic<bool>* cancel = nullptr) const;
 
   // POST /mote/v1/scan (max_tokens 0): activation maps of many prompts, one callback per
-  // finished prompt (any order). The geometry is needed to shape the maps.
+  // finished prompt (any order). The geometry is needed to shape the maps; an engine serving
+  // another geometry is a kProtocol error. Prompts per call are limited by the engine's
+  // --max-scan-prompts (limits.max_scan_prompts of model()). Cancellation as for generate().
   void scan(const std::vector<ScanPrompt>& prompts, const ScanOptions& options,
             const ModelGeometry& geometry, const std::function<void(const ScanResult&)>& on_result,
             const std::atomic<bool>* cancel = nullptr) const;
@@ -171,11 +200,17 @@ class EngineClient {
   EngineClientOptions options_;
 };
 
-// Activation maps of one generation from its routing rows (weights 0 = not selected):
-// counts over prompt rows, counts over completion rows, router-weight sums over prompt rows.
+// Activation maps of one generation from its routing rows: counts over prompt rows, counts over
+// completion rows, router-weight sums over prompt rows. A slot counts only if its expert was
+// selected with non-zero weight, exactly as the engine's prompt_counts and scan counts: with
+// weights captured a weight of 0 (a suppressed expert keeps its slot) is not counted; without
+// weights the ids of `tuning`'s suppressed experts are not counted (pass the request's tuning).
+// Throws SessionError if a row's shape or an id disagrees with the geometry.
 struct GenerationMaps {
   ActivationMap prompt_counts, completion_counts, prompt_weighted;
+  bool has_weights = false;  // false: the rows carried no weights and prompt_weighted is all 0
 };
-GenerationMaps maps_from_routing(const std::vector<RoutingRow>& rows, const ModelGeometry& geometry);
+GenerationMaps maps_from_routing(const std::vector<RoutingRow>& rows, const ModelGeometry& geometry,
+                                 const TuningSpec& tuning = {});
 
 }  // namespace mote::sessions

@@ -2,6 +2,12 @@
 // Executes a run stored in a session: every pending prompt of the run's dataset is sent to the
 // engine with the run's tuning, sampling, seed and max_tokens, and its answer + activation maps
 // (+ rule labels) are recorded in one transaction. Rerunning resumes where a killed run stopped.
+//
+// Each prompt is generated with its own seed, prompt_seed(run seed, prompt position), so a
+// resumed run gives the same answers as an uninterrupted one (and one prompt can be replayed
+// alone). Runs with max_tokens 0 generate nothing: their prompts go to the engine's batched scan
+// (POST /mote/v1/scan), which records prompt maps (and weighted maps) only, text "", 0
+// completion tokens, finish_reason "length", and no rule labels (there is no answer to label).
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -24,13 +30,26 @@ struct RunProgress {
 
 struct RunExecutorOptions {
   bool completion_maps = true;  // also store counts over generated tokens
-  bool weighted_maps = true;    // also store router-weight sums over prompt tokens
+  bool weighted_maps = true;  // also store router-weight sums over prompt tokens (captures weights)
   const AnswerClassifier* classifier = nullptr;  // label answers as they finish
-  std::string classifier_name;
+  std::string classifier_name;                   // empty: classifier->name()
+  // max_tokens 0 runs: prompts per scan request (each is recorded as it arrives; capped by the
+  // engine's max_scan_prompts) and the prefill batch size (capped by its max_scan_batch).
+  std::size_t scan_request_prompts = 64;
+  int scan_batch_size = 16;
 };
 
+// The seed of the prompt at `position` (0-based, dataset order) in a run seeded `run_seed`:
+// SplitMix64 of (run_seed + (position + 1) * golden gamma), masked to 63 bits (non-negative).
+std::int64_t prompt_seed(std::int64_t run_seed, std::size_t position);
+
 // Runs the pending prompts; returns the final status (kFinished, or kCancelled if `cancel` was
-// raised). An engine error marks the run kFailed and rethrows; answers already recorded stay.
+// raised; the prompt in flight is then not recorded). The run must be for the engine's geometry
+// (else SessionError); the status is left unchanged when that check or GET /mote/v1/model fails. An
+// engine or session error marks the run kFailed and rethrows; answers already recorded stay. An
+// engine that stops mid-generation (finish_reason "cancelled" without `cancel`) is an EngineError
+// kHttp 503 "shutting_down". on_progress is called on the calling thread after every recorded
+// prompt.
 RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClient& client,
                       const RunExecutorOptions& options,
                       const std::function<void(const RunProgress&)>& on_progress = {},

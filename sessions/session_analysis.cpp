@@ -100,9 +100,9 @@ FtriAnalysis analyze_ftri(SessionStore& store, std::int64_t run_id, const std::s
 namespace {
 
 // Labels of the prompts answered in both runs, aligned by prompt id.
-void paired_labels(SessionStore& store, std::int64_t original_run, std::int64_t other_run,
-                   const std::string& classifier, std::vector<std::string>& original,
-                   std::vector<std::string>& other) {
+void paired_labels_impl(SessionStore& store, std::int64_t original_run, std::int64_t other_run,
+                        const std::string& classifier, std::vector<std::string>& original,
+                        std::vector<std::string>& other) {
   if (store.run(original_run).config.dataset_id != store.run(other_run).config.dataset_id) {
     throw SessionError("runs " + std::to_string(original_run) + " and " +
                        std::to_string(other_run) + " use different datasets");
@@ -130,7 +130,7 @@ TuningEvaluation evaluate_tuning(SessionStore& store, std::int64_t original_run,
                                  const std::string& label,
                                  const std::vector<std::string>& label_order) {
   std::vector<std::string> original, tuned;
-  paired_labels(store, original_run, tuned_run, classifier, original, tuned);
+  paired_labels_impl(store, original_run, tuned_run, classifier, original, tuned);
   TuningEvaluation evaluation;
   evaluation.n_prompts = original.size();
   evaluation.transitions = transition_matrix(original, tuned, label_order);
@@ -148,13 +148,13 @@ RandomControlSummary evaluate_random_control(SessionStore& store, std::int64_t o
                                              std::int64_t tuned_run,
                                              const std::vector<std::int64_t>& control_runs,
                                              const std::string& classifier,
-                                             const std::string& label) {
+                                             const std::string& label, std::int64_t* result_id) {
   std::vector<std::string> original, other;
-  paired_labels(store, original_run, tuned_run, classifier, original, other);
+  paired_labels_impl(store, original_run, tuned_run, classifier, original, other);
   const double tuned_rate = flip_rates(original, other, label).rate;
   std::vector<double> draw_rates;
   for (auto run_id : control_runs) {
-    paired_labels(store, original_run, run_id, classifier, original, other);
+    paired_labels_impl(store, original_run, run_id, classifier, original, other);
     draw_rates.push_back(flip_rates(original, other, label).rate);
   }
   auto summary = summarize_random_control(tuned_rate, draw_rates);
@@ -164,8 +164,85 @@ RandomControlSummary evaluate_random_control(SessionStore& store, std::int64_t o
   json["control_runs"] = control_runs;
   json["classifier"] = classifier;
   json["label"] = label;
-  store.store_result("random-control", classifier + ":" + label, json);
+  const auto id = store.store_result("random-control", classifier + ":" + label, json);
+  if (result_id) *result_id = id;
   return summary;
+}
+
+void paired_run_labels(SessionStore& store, std::int64_t original_run, std::int64_t other_run,
+                       const std::string& classifier, std::vector<std::string>& original,
+                       std::vector<std::string>& other) {
+  paired_labels_impl(store, original_run, other_run, classifier, original, other);
+}
+
+StoredFtri load_ftri(SessionStore& store, std::int64_t result_id) {
+  StoredFtri ftri;
+  const StoredResult result = store.load_result(result_id);
+  if (result.kind != "ftri") {
+    throw SessionError("result " + std::to_string(result_id) + " is a \"" + result.kind +
+                       "\" result, not an fTRI result");
+  }
+  ftri.json = result.json;
+  try {
+    ftri.run_id = result.json.at("run_id").get<std::int64_t>();
+    ftri.classifier = result.json.at("classifier").get<std::string>();
+    ftri.map = result.json.value("map", std::string("prompt"));
+    ftri.analysis.statistics.target = result.json.at("target").get<std::string>();
+    ftri.analysis.statistics.n_target = result.json.at("n_target").get<std::size_t>();
+    ftri.analysis.statistics.n_rest = result.json.at("n_rest").get<std::size_t>();
+  } catch (const nlohmann::json::exception& e) {
+    throw SessionError("fTRI result " + std::to_string(result_id) + ": " + e.what());
+  }
+  ftri.analysis.result_id = result_id;
+  ftri.geometry = store.run(ftri.run_id).config.geometry;
+  const std::vector<std::size_t> expected{ftri.geometry.n_moe_layers(),
+                                          static_cast<std::size_t>(ftri.geometry.n_experts)};
+  auto& stats = ftri.analysis.statistics;
+  const std::pair<const char*, std::vector<float>*> arrays[] = {{"resonance", &stats.resonance},
+                                                                {"t", &stats.t},
+                                                                {"p", &stats.p},
+                                                                {"q", &stats.q},
+                                                                {"stability", &stats.stability}};
+  for (const auto& [name, values] : arrays) {
+    std::vector<std::size_t> shape;
+    *values = store.load_result_array(result_id, name, shape);
+    if (shape != expected) {
+      throw SessionError("fTRI result " + std::to_string(result_id) + ": array \"" + name +
+                         "\" does not match the geometry of run " + std::to_string(ftri.run_id));
+    }
+  }
+  ftri.analysis.table = expert_table(stats, ftri.geometry);
+  return ftri;
+}
+
+DoseEvaluation evaluate_dose_curve(SessionStore& store, std::int64_t original_run,
+                                   const std::vector<std::size_t>& doses,
+                                   const std::vector<std::int64_t>& tuned_runs,
+                                   const std::string& classifier, const std::string& label,
+                                   const nlohmann::json& extra) {
+  if (doses.size() != tuned_runs.size()) {
+    throw SessionError("dose curve: " + std::to_string(doses.size()) + " doses but " +
+                       std::to_string(tuned_runs.size()) + " tuned runs");
+  }
+  DoseEvaluation evaluation;
+  evaluation.curve.n_experts = doses;
+  auto flips = nlohmann::json::array();
+  for (auto run_id : tuned_runs) {
+    std::vector<std::string> original, tuned;
+    paired_labels_impl(store, original_run, run_id, classifier, original, tuned);
+    evaluation.flips.push_back(flip_rates(original, tuned, label));
+    evaluation.curve.flip_rate.push_back(evaluation.flips.back().rate);
+    flips.push_back(evaluation.flips.back().to_json());
+  }
+  nlohmann::json json = extra.is_object() ? extra : nlohmann::json::object();
+  json["original_run"] = original_run;
+  json["tuned_runs"] = tuned_runs;
+  json["classifier"] = classifier;
+  json["label"] = label;
+  json["curve"] = evaluation.curve.to_json();
+  json["flips"] = flips;
+  evaluation.result_id = store.store_result("dose-curve", classifier + ":" + label, json);
+  return evaluation;
 }
 
 RunTsne analyze_tsne(SessionStore& store, std::int64_t run_id, const std::string& classifier,

@@ -57,12 +57,47 @@ TuningEvaluation evaluate_tuning(SessionStore& store, std::int64_t original_run,
                                  const std::vector<std::string>& label_order = {});
 
 // Flip rate of `label` for the tuned run and each random-control run against the original, and
-// the summary. Stores kind "random-control".
+// the summary. Stores kind "random-control" (its id in *result_id if given).
 RandomControlSummary evaluate_random_control(SessionStore& store, std::int64_t original_run,
                                              std::int64_t tuned_run,
                                              const std::vector<std::int64_t>& control_runs,
                                              const std::string& classifier,
-                                             const std::string& label);
+                                             const std::string& label,
+                                             std::int64_t* result_id = nullptr);
+
+// Effective labels of the prompts answered in both runs (same dataset required), aligned by
+// prompt, in dataset order. Throws SessionError if the datasets differ or nothing is shared.
+void paired_run_labels(SessionStore& store, std::int64_t original_run, std::int64_t other_run,
+                       const std::string& classifier, std::vector<std::string>& original,
+                       std::vector<std::string>& other);
+
+// A stored "ftri" result read back: the statistics arrays, the full ranked table (rebuilt with
+// the geometry of the result's run) and what it was computed on.
+struct StoredFtri {
+  FtriAnalysis analysis;  // result_id, statistics (target, n_target, n_rest, arrays), table
+  std::int64_t run_id = 0;
+  std::string classifier;
+  std::string map;  // "prompt", "completion" or "weighted"
+  ModelGeometry geometry;
+  nlohmann::json json;  // the stored JSON
+};
+// Throws SessionError if the result does not exist or is not an fTRI result.
+StoredFtri load_ftri(SessionStore& store, std::int64_t result_id);
+
+struct DoseEvaluation {
+  std::int64_t result_id = 0;
+  DoseCurve curve;               // flip rate of `label` per dose
+  std::vector<FlipRates> flips;  // per dose, with the reverse rates
+};
+// Dose curve: tuned_runs[i] tunes the top doses[i] experts; each is compared with the original
+// over the prompts answered in both. Stores kind "dose-curve": JSON {original_run, tuned_runs,
+// classifier, label, curve (DoseCurve::to_json), flips} merged with `extra` (e.g. the ranking's
+// source and the tuning direction).
+DoseEvaluation evaluate_dose_curve(SessionStore& store, std::int64_t original_run,
+                                   const std::vector<std::size_t>& doses,
+                                   const std::vector<std::int64_t>& tuned_runs,
+                                   const std::string& classifier, const std::string& label,
+                                   const nlohmann::json& extra = nlohmann::json::object());
 
 struct RunTsne {
   std::int64_t result_id = 0;

@@ -202,7 +202,8 @@ std::int64_t SessionStore::create_run(const RunConfig& config) {
   if ((config.kind == RunKind::kRandomControl) != config.draw_index.has_value()) {
     throw SessionError("a random-control run needs a draw index, and only it may have one");
   }
-  if (config.max_tokens <= 0) throw SessionError("run max_tokens must be positive");
+  // max_tokens 0: prompt maps only (execute_run scans instead of generating).
+  if (config.max_tokens < 0) throw SessionError("run max_tokens must not be negative");
   SqliteTransaction transaction(*db_);
   {
     SqliteStatement dataset(*db_, "SELECT 1 FROM datasets WHERE id = ?");
@@ -554,6 +555,16 @@ std::vector<EffectiveLabel> SessionStore::labels(std::int64_t run_id,
   return list;
 }
 
+std::vector<std::string> SessionStore::label_classifiers(std::int64_t run_id) {
+  SqliteStatement query(*db_,
+                        "SELECT classifier FROM rule_labels WHERE run_id = ?1 UNION "
+                        "SELECT classifier FROM manual_labels WHERE run_id = ?1 ORDER BY 1");
+  query.bind(1, run_id);
+  std::vector<std::string> names;
+  while (query.step()) names.push_back(query.text(0));
+  return names;
+}
+
 // ---- results ----
 
 std::int64_t SessionStore::store_result(
@@ -621,6 +632,14 @@ std::vector<float> SessionStore::load_result_array(std::int64_t result_id, const
                        " has no array \"" + name + "\"");
   }
   return parse_npy(query.blob(0), "result " + std::to_string(result_id) + " array " + name, shape);
+}
+
+std::vector<std::string> SessionStore::result_array_names(std::int64_t result_id) {
+  SqliteStatement query(*db_, "SELECT name FROM result_arrays WHERE result_id = ? ORDER BY name");
+  query.bind(1, result_id);
+  std::vector<std::string> names;
+  while (query.step()) names.push_back(query.text(0));
+  return names;
 }
 
 }  // namespace mote::sessions

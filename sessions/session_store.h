@@ -40,7 +40,7 @@ struct RunConfig {
   TuningSpec tuning;
   nlohmann::json sampling = nlohmann::json::object();  // temperature, top_p, ... as sent
   std::int64_t seed = 0;
-  int max_tokens = 0;
+  int max_tokens = 0;  // 0: no generation, prompt maps only (a scan)
   std::string engine_version;
 };
 
@@ -169,6 +169,8 @@ class SessionStore {
                           const std::string& classifier);
   // Effective labels of every answer of the run, in dataset order (label empty if neither).
   std::vector<EffectiveLabel> labels(std::int64_t run_id, const std::string& classifier);
+  // Names of the classifiers with rule or manual labels in this run, sorted.
+  std::vector<std::string> label_classifiers(std::int64_t run_id);
 
   // Results (fTRI, evaluations, t-SNE ...): JSON plus named float arrays stored as .npy BLOBs.
   std::int64_t store_result(
@@ -180,6 +182,8 @@ class SessionStore {
   // Returns the array's values; `shape` receives its shape. Throws if missing.
   std::vector<float> load_result_array(std::int64_t result_id, const std::string& name,
                                        std::vector<std::size_t>& shape);
+  // Names of a result's arrays, sorted.
+  std::vector<std::string> result_array_names(std::int64_t result_id);
 
  private:
   SessionStore(std::filesystem::path path, std::unique_ptr<SqliteConnection> connection);

@@ -1,0 +1,79 @@
+// maps_from_routing (declared in engine_client.h): a generation's routing rows -> activation maps.
+#include <set>
+
+#include "sessions/engine_client.h"
+#include "sessions/session_error.h"
+
+namespace mote::sessions {
+
+GenerationMaps maps_from_routing(const std::vector<RoutingRow>& rows, const ModelGeometry& geometry,
+                                 const TuningSpec& tuning) {
+  const std::size_t n_moe = geometry.n_moe_layers();
+  const auto top_k = static_cast<std::size_t>(geometry.top_k);
+  const std::size_t row_size = n_moe * top_k;
+  std::size_t with_weights = 0;
+  for (const auto& row : rows) {
+    if (row.ids.size() != row_size) {
+      throw SessionError("routing row at position " + std::to_string(row.position) + " has " +
+                         std::to_string(row.ids.size()) +
+                         " ids, expected MoE layers x top-k = " + std::to_string(row_size));
+    }
+    if (!row.weights.empty()) {
+      if (row.weights.size() != row_size) {
+        throw SessionError("routing row at position " + std::to_string(row.position) + " has " +
+                           std::to_string(row.weights.size()) + " weights for " +
+                           std::to_string(row_size) + " ids");
+      }
+      ++with_weights;
+    }
+  }
+  if (with_weights != 0 && with_weights != rows.size())
+    throw SessionError("routing rows: some rows carry weights and others do not");
+  const bool has_weights = !rows.empty() && with_weights == rows.size();
+
+  // Without weights a suppressed expert (which keeps its slot with weight 0) is recognised by
+  // its address; with weights by the weight itself.
+  std::set<std::pair<std::size_t, int>> suppressed;
+  if (!has_weights && !tuning.suppress.empty()) {
+    tuning.validate(geometry);
+    for (const auto& a : tuning.suppress)
+      suppressed.insert({static_cast<std::size_t>(geometry.moe_index(a.layer)), a.expert});
+  }
+
+  // The counts are activation_map_from_routing's weighted sums of a 1/0 "selected with non-zero
+  // weight" indicator: exactly the engine's (weight != 0) counting.
+  RoutingRecord record;
+  record.n_tokens = rows.size();
+  record.n_moe_layers = n_moe;
+  record.top_k = top_k;
+  record.ids.reserve(rows.size() * row_size);
+  record.weights.reserve(rows.size() * row_size);
+  record.is_prompt.reserve(rows.size());
+  for (const auto& row : rows) {
+    record.is_prompt.push_back(row.is_prompt ? 1 : 0);
+    for (std::size_t i = 0; i < row_size; ++i) {
+      record.ids.push_back(row.ids[i]);
+      const bool counted =
+          has_weights ? row.weights[i] != 0.0f : suppressed.count({i / top_k, row.ids[i]}) == 0;
+      record.weights.push_back(counted ? 1.0f : 0.0f);
+    }
+  }
+  GenerationMaps maps;
+  maps.has_weights = has_weights;
+  maps.prompt_counts =
+      activation_map_from_routing(record, geometry, TokenSelection::kPrompt, /*weighted=*/true);
+  maps.completion_counts =
+      activation_map_from_routing(record, geometry, TokenSelection::kCompletion, true);
+  if (has_weights) {
+    record.weights.clear();
+    for (const auto& row : rows)
+      record.weights.insert(record.weights.end(), row.weights.begin(), row.weights.end());
+    maps.prompt_weighted =
+        activation_map_from_routing(record, geometry, TokenSelection::kPrompt, true);
+  } else {
+    maps.prompt_weighted = ActivationMap::zeros(geometry);
+  }
+  return maps;
+}
+
+}  // namespace mote::sessions

@@ -1,0 +1,101 @@
+#include "sessions/resources.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "sessions/session_error.h"
+
+namespace mote::sessions {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<fs::path> executable_dir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::nullopt;
+  return exe.parent_path();
+}
+
+bool looks_like_resources(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir / "datasets", ec) || fs::is_directory(dir / "classifiers", ec);
+}
+
+std::vector<fs::path> candidates() {
+  std::vector<fs::path> list;
+  if (const char* env = std::getenv("MOTE_RESOURCES_DIR"); env && *env) list.emplace_back(env);
+  if (auto dir = executable_dir()) {
+    list.push_back(*dir / ".." / "share" / "mote" / "resources");
+    list.push_back(*dir / ".." / "resources");
+    list.push_back(*dir / ".." / ".." / "resources");
+  }
+#ifdef MOTE_SOURCE_RESOURCES_DIR
+  list.emplace_back(MOTE_SOURCE_RESOURCES_DIR);
+#endif
+  return list;
+}
+
+fs::path builtin_path(const std::string& kind, const std::string& name) {
+  const fs::path path = resources_dir() / kind / (name + ".json");
+  std::error_code ec;
+  if (fs::is_regular_file(path, ec)) return path;
+  std::string known;
+  for (const auto& n : builtin_names(kind)) known += (known.empty() ? "" : ", ") + n;
+  throw SessionError("no built-in " + std::string(kind == "datasets" ? "dataset" : "classifier") +
+                     " named \"" + name + "\" (built-in: " + (known.empty() ? "none" : known) +
+                     "; or pass a file path)");
+}
+
+}  // namespace
+
+fs::path resources_dir() {
+  const auto list = candidates();
+  for (const auto& dir : list) {
+    if (looks_like_resources(dir)) return fs::weakly_canonical(dir);
+  }
+  std::string searched;
+  for (const auto& dir : list) searched += (searched.empty() ? "" : ", ") + dir.string();
+  throw SessionError("cannot find the MoTE resources folder (searched " + searched +
+                     "); set MOTE_RESOURCES_DIR");
+}
+
+std::vector<std::string> builtin_names(const std::string& kind) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(resources_dir() / kind, ec)) {
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+fs::path builtin_dataset_path(const std::string& name) {
+  return builtin_path("datasets", name);
+}
+
+fs::path builtin_classifier_path(const std::string& name) {
+  return builtin_path("classifiers", name);
+}
+
+std::optional<fs::path> default_model_dir() {
+  fs::path root;
+  try {
+    root = resources_dir() / "models";
+  } catch (const SessionError&) {
+    return std::nullopt;
+  }
+  std::vector<fs::path> dirs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(root, ec)) {
+    if (fs::is_regular_file(entry.path() / "config.json", ec)) dirs.push_back(entry.path());
+  }
+  if (dirs.empty()) return std::nullopt;
+  std::sort(dirs.begin(), dirs.end());
+  return dirs.front();
+}
+
+}  // namespace mote::sessions

@@ -1,0 +1,153 @@
+// End-to-end: the real main window against a real local engine (mote-engine serve on the tiny
+// R1-format model), driven like a user: type a prompt, wait for both panes, click an expert on
+// the heatmap to suppress it, re-run, and check what the tuned request carried and routed.
+#include <catch2/catch.hpp>
+
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTest>
+
+#include <filesystem>
+#include <set>
+
+#include "app/workbench/main_window.h"
+#include "app/workbench/sampling_bar.h"
+#include "widgets/chat_pane.h"
+#include "widgets/heatmap_source.h"
+#include "widgets/heatmap_view.h"
+#include "widgets/tuning_document.h"
+
+namespace fs = std::filesystem;
+using mote::workbench::MainWindow;
+using mote::workbench::Side;
+
+namespace {
+
+// v3-tiny's weights + the tiny tokenizer in one model directory (symlinks).
+fs::path tiny_model_dir() {
+  static const fs::path dir = [] {
+    fs::path d = fs::temp_directory_path() / ("mote-gui-model-" + std::to_string(::getpid()));
+    fs::create_directories(d);
+    const fs::path data = MOTE_TEST_DATA_DIR;
+    for (const char* f : {"config.json", "model.safetensors", "generation_config.json"})
+      if (!fs::exists(d / f)) fs::create_symlink(data / "v3-tiny" / f, d / f);
+    for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
+      if (!fs::exists(d / f)) fs::create_symlink(data / "tiny-tokenizer" / f, d / f);
+    return d;
+  }();
+  return dir;
+}
+
+bool waitFor(const std::function<bool()>& done, int timeout_ms) {
+  QElapsedTimer t;
+  t.start();
+  while (!done() && t.elapsed() < timeout_ms) QTest::qWait(20);
+  return done();
+}
+
+// Share of pixels that differ from the most common colour: 0 for a blank grab.
+double nonBackgroundShare(const QImage& image) {
+  std::map<QRgb, int> histogram;
+  for (int y = 0; y < image.height(); y += 2)
+    for (int x = 0; x < image.width(); x += 2) ++histogram[image.pixel(x, y)];
+  int most = 0, total = 0;
+  for (const auto& [rgb, n] : histogram) {
+    most = std::max(most, n);
+    total += n;
+  }
+  return total ? 1.0 - static_cast<double>(most) / total : 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-run", "[gui]") {
+  QStandardPaths::setTestModeEnabled(true);  // QSettings of the test, not the user's
+  QApplication::setOrganizationName("MoTE-test");
+  MainWindow window;
+  window.resize(1600, 1000);
+  window.show();
+  mote::workbench::ConnectionTarget target;
+  target.model_dir = QString::fromStdString(tiny_model_dir().string());
+  window.connectAtStartup(target);
+  REQUIRE(waitFor([&] { return window.connection()->state() ==
+                               mote::workbench::EngineConnection::State::kConnected; },
+                  120000));
+  const auto geometry = window.tuning()->modelGeometry();
+  REQUIRE(geometry.n_experts > 0);
+
+  QSignalSpy finished(window.comparison(), &mote::workbench::ComparisonSession::answerFinished);
+  QSignalSpy idle(window.comparison(), &mote::workbench::ComparisonSession::idle);
+  auto sampling = window.samplingBar()->settings();
+  sampling.max_tokens = 24;
+  sampling.seed = 7;
+  window.samplingBar()->setSettings(sampling);
+  QTest::keyClicks(window.promptEdit(), "What happened in 1989?");
+  QTest::keyClick(window.promptEdit(), Qt::Key_Return, Qt::ControlModifier);
+  REQUIRE(waitFor([&] { return idle.count() == 1; }, 120000));
+  REQUIRE(finished.count() == 2);
+  CHECK(window.pane(Side::kOriginal)->lastAnswerTurn() >= 0);
+  CHECK(window.pane(Side::kTuned)->lastAnswerTurn() >= 0);
+  // Without a tuning both sides are the same request (same seed): same answer.
+  const auto first_original = window.comparison()->history(Side::kOriginal).back().content;
+  const auto first_tuned = window.comparison()->history(Side::kTuned).back().content;
+  CHECK(first_original == first_tuned);
+
+  // The most used expert of the tuned side's answer, suppressed by a click on its cell.
+  window.setHeatmapMode(mote::widgets::HeatmapMode::kPrompt, Side::kTuned);
+  const auto& counts = window.accumulator(Side::kTuned)->promptCounts();
+  const auto best = std::max_element(counts.values.begin(), counts.values.end());
+  REQUIRE(*best > 0);
+  const auto address = geometry.address_of(static_cast<std::size_t>(best - counts.values.begin()));
+  auto center = window.heatmap()->cellCenter(address);
+  REQUIRE(center);
+  QTest::mouseClick(window.heatmap(), Qt::LeftButton, Qt::NoModifier, center->toPoint());
+  CHECK(window.tuning()->state(address) == mote::widgets::ExpertState::kSuppressed);
+  // Undo and redo through the document's stack (Ctrl+Z / Ctrl+Shift+Z on the heatmap).
+  window.heatmap()->setFocus();
+  QTest::keyClick(window.heatmap(), Qt::Key_Z, Qt::ControlModifier);
+  CHECK(window.tuning()->state(address) == mote::widgets::ExpertState::kNone);
+  QTest::keyClick(window.heatmap(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  CHECK(window.tuning()->state(address) == mote::widgets::ExpertState::kSuppressed);
+
+  finished.clear();
+  window.rerunConversation();
+  REQUIRE(waitFor([&] { return idle.count() == 2; }, 120000));
+  REQUIRE(finished.count() == 2);
+  const auto& request = window.comparison()->lastRequest(Side::kTuned);
+  REQUIRE(request);
+  REQUIRE(request->tuning.suppress.size() == 1);
+  CHECK(request->tuning.suppress[0] == address);
+  CHECK(window.comparison()->lastRequest(Side::kOriginal)->tuning.empty());
+  // The tuned pane's routing never gives the suppressed expert a non-zero weight.
+  const int moe = geometry.moe_index(address.layer);
+  int rows = 0;
+  for (const auto& args : finished) {
+    if (args.at(0).value<Side>() != Side::kTuned) continue;
+    const auto result = args.at(1).value<mote::sessions::GenerationResult>();
+    for (const auto& row : result.routing) {
+      ++rows;
+      REQUIRE(row.weights.size() == row.ids.size());
+      for (int k = 0; k < geometry.top_k; ++k) {
+        const std::size_t slot = static_cast<std::size_t>(moe * geometry.top_k + k);
+        if (row.ids[slot] == address.expert) CHECK(row.weights[slot] == 0.0f);
+      }
+    }
+  }
+  CHECK(rows > 0);
+  CHECK(window.accumulator(Side::kTuned)->promptCounts().at(static_cast<std::size_t>(moe),
+                                                           static_cast<std::size_t>(address.expert)) == 0);
+
+  window.setHeatmapMode(mote::widgets::HeatmapMode::kDifference, Side::kTuned);
+  QTest::qWait(100);
+  const QString out_dir = MOTE_TEST_OUTPUT_DIR;
+  QDir().mkpath(out_dir);
+  const QImage shot = window.grab().toImage();
+  REQUIRE(shot.save(out_dir + "/workbench.png"));
+  CHECK(shot.width() >= 1200);
+  CHECK(nonBackgroundShare(shot) > 0.05);
+}

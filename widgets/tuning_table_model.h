@@ -1,0 +1,55 @@
+#pragma once
+// The tuned experts of a TuningDocument as a table: layer | moe_layer | expert | state, one row
+// per suppressed or stimulated expert, sorted by (layer, expert). Follows the document with
+// fine-grained row inserts/removals/dataChanged (selections in a view survive edits). The state
+// column is editable ("suppressed" / "stimulated" / "none"; none removes the row), through the
+// document, so edits are undoable and the stimulate limit applies.
+#include <QAbstractTableModel>
+#include <QPointer>
+#include <vector>
+
+#include "widgets/tuning_document.h"
+
+namespace mote::widgets {
+
+class TuningTableModel : public QAbstractTableModel {
+  Q_OBJECT
+
+ public:
+  enum Column { kLayerColumn = 0, kMoeLayerColumn, kExpertColumn, kStateColumn, kColumnCount };
+  enum Role {
+    // QPoint(layer, expert) of the row, any column.
+    AddressRole = Qt::UserRole + 1,
+    // ExpertState as int, any column.
+    StateRole,
+    // A number for every column (layer, moe_layer, expert, state as 1/2), for sort proxies.
+    SortRole,
+  };
+
+  explicit TuningTableModel(TuningDocument* document, QObject* parent = nullptr);
+
+  TuningDocument* document() const { return document_; }
+  sessions::ExpertAddress addressAt(int row) const;
+  // Row of a tuned expert, or -1.
+  int rowOf(const sessions::ExpertAddress& address) const;
+
+  int rowCount(const QModelIndex& parent = {}) const override;
+  int columnCount(const QModelIndex& parent = {}) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QVariant headerData(int section, Qt::Orientation orientation,
+                      int role = Qt::DisplayRole) const override;
+  Qt::ItemFlags flags(const QModelIndex& index) const override;
+  bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
+
+ private:
+  struct Row {
+    sessions::ExpertAddress address;
+    ExpertState state;
+  };
+  void sync();
+
+  QPointer<TuningDocument> document_;
+  std::vector<Row> rows_;
+};
+
+}  // namespace mote::widgets
