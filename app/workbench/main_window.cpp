@@ -219,6 +219,7 @@ void MainWindow::buildHeatmapArea() {
   connect(heatmap_side_, &QComboBox::currentIndexChanged, this, &MainWindow::refreshHeatmap);
 
   tuning_panel_ = new widgets::TuningPanel(tuning_, this);
+  tuning_panel_->setMinimumWidth(300);  // the table's four columns
   auto* dock = new QDockWidget(tr("Tuning"), this);
   dock->setObjectName("tuningDock");
   dock->setWidget(tuning_panel_);

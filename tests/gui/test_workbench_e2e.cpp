@@ -1,5 +1,5 @@
-// End-to-end: the real main window against a real local engine (mote-engine serve on the tiny
-// R1-format model), driven like a user: type a prompt, wait for both panes, click an expert on
+// End-to-end: the real main window against a real local engine (mote-engine serve on the
+// shipped demo model), driven like a user: type a prompt, wait for both panes, click an expert on
 // the heatmap to suppress it, re-run, and check what the tuned request carried and routed.
 #include <catch2/catch.hpp>
 
@@ -17,6 +17,7 @@
 
 #include "app/workbench/main_window.h"
 #include "app/workbench/sampling_bar.h"
+#include "sessions/resources.h"
 #include "widgets/chat_pane.h"
 #include "widgets/heatmap_source.h"
 #include "widgets/heatmap_view.h"
@@ -27,21 +28,6 @@ using mote::workbench::MainWindow;
 using mote::workbench::Side;
 
 namespace {
-
-// v3-tiny's weights + the tiny tokenizer in one model directory (symlinks).
-fs::path tiny_model_dir() {
-  static const fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("mote-gui-model-" + std::to_string(::getpid()));
-    fs::create_directories(d);
-    const fs::path data = MOTE_TEST_DATA_DIR;
-    for (const char* f : {"config.json", "model.safetensors", "generation_config.json"})
-      if (!fs::exists(d / f)) fs::create_symlink(data / "v3-tiny" / f, d / f);
-    for (const char* f : {"tokenizer.json", "tokenizer_config.json"})
-      if (!fs::exists(d / f)) fs::create_symlink(data / "tiny-tokenizer" / f, d / f);
-    return d;
-  }();
-  return dir;
-}
 
 bool waitFor(const std::function<bool()>& done, int timeout_ms) {
   QElapsedTimer t;
@@ -71,9 +57,12 @@ TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-ru
   MainWindow window;
   window.resize(1600, 1000);
   window.show();
-  mote::workbench::ConnectionTarget target;
-  target.model_dir = QString::fromStdString(tiny_model_dir().string());
-  window.connectAtStartup(target);
+  // Shortcuts (Ctrl+Return, Ctrl+Z) need the active window; Xvfb has no window manager.
+  QApplication::setActiveWindow(&window);
+  REQUIRE(QTest::qWaitForWindowExposed(&window));
+  // First start (no remembered connection): the shipped demo model, without asking.
+  REQUIRE(mote::sessions::default_model_dir());
+  window.connectAtStartup(std::nullopt);
   REQUIRE(waitFor([&] { return window.connection()->state() ==
                                mote::workbench::EngineConnection::State::kConnected; },
                   120000));
@@ -83,11 +72,12 @@ TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-ru
   QSignalSpy finished(window.comparison(), &mote::workbench::ComparisonSession::answerFinished);
   QSignalSpy idle(window.comparison(), &mote::workbench::ComparisonSession::idle);
   auto sampling = window.samplingBar()->settings();
-  sampling.max_tokens = 24;
+  sampling.max_tokens = 40;
   sampling.seed = 7;
   window.samplingBar()->setSettings(sampling);
-  QTest::keyClicks(window.promptEdit(), "What happened in 1989?");
+  QTest::keyClicks(window.promptEdit(), "What happened in 1989 in Beijing?");
   QTest::keyClick(window.promptEdit(), Qt::Key_Return, Qt::ControlModifier);
+  REQUIRE(window.comparison()->busy());
   REQUIRE(waitFor([&] { return idle.count() == 1; }, 120000));
   REQUIRE(finished.count() == 2);
   CHECK(window.pane(Side::kOriginal)->lastAnswerTurn() >= 0);
