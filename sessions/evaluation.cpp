@@ -139,10 +139,23 @@ std::vector<TuningSpec> random_control_draws(const ModelGeometry& geometry, std:
     std::mt19937_64 rng(seq);
     std::vector<std::size_t> local = pool;
     std::vector<ExpertAddress> chosen;
-    for (std::size_t i = 0; i < experts_per_draw; ++i) {
+    // A layer can force at most top_k experts on: stimulation draws skip the full layers.
+    std::vector<int> stimulated(geometry.n_moe_layers(), 0);
+    for (std::size_t i = 0; chosen.size() < experts_per_draw; ++i) {
+      if (i == local.size()) {
+        throw SessionError("random control: cannot stimulate " + std::to_string(experts_per_draw) +
+                           " experts, at most " + std::to_string(geometry.top_k) +
+                           " per layer outside the tuned set");
+      }
       std::uniform_int_distribution<std::size_t> pick(i, local.size() - 1);
       std::swap(local[i], local[pick(rng)]);
-      chosen.push_back(geometry.address_of(local[i]));
+      const ExpertAddress a = geometry.address_of(local[i]);
+      if (direction == TuningDirection::kStimulate) {
+        int& n = stimulated[static_cast<std::size_t>(geometry.moe_index(a.layer))];
+        if (n == geometry.top_k) continue;
+        ++n;
+      }
+      chosen.push_back(a);
     }
     std::sort(chosen.begin(), chosen.end());
     TuningSpec spec;

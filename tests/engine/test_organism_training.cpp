@@ -222,6 +222,25 @@ TEST_CASE("organism training is deterministic for a seed", "[organism-training]"
   CHECK(read_text(c / "tokenizer.json") == read_text(a / "tokenizer.json"));
 }
 
+TEST_CASE("the shipped demo model matches its model card's sha256 and loads", "[organism-training]") {
+  const std::filesystem::path dir =
+      std::filesystem::path(MOTE_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "mote-organism";
+  INFO("shipped demo model: " << dir.string());
+  REQUIRE(std::filesystem::is_regular_file(dir / "model.safetensors"));
+  const std::string card_sum = card_sha256(read_text(dir / "README.md"));
+  REQUIRE(card_sum.size() == 64);
+  CHECK(sha256_file_hex(dir / "model.safetensors") == card_sum);
+  const auto report = nlohmann::json::parse(read_text(dir / "training.json"));
+  CHECK(report["model_sha256"] == card_sum);
+  CHECK(report["heldout_accuracy"].get<double>() >= 0.85);
+
+  auto bundle = server::ModelBundle::load(dir);
+  CHECK(bundle->model->config().model_type == "deepseek_v3");
+  CHECK(bundle->model->config().moe_layers().size() == 4);
+  REQUIRE(bundle->chat_template);
+  CHECK(bundle->chat_template->kind() == ChatTemplate::Kind::DeepSeekR1);
+}
+
 TEST_CASE("train-organism rejects bad options", "[organism-training][cli]") {
   const std::string exe = (test::bin_dir() / "mote-engine").string();
   test::TempDir out("mote-organism-cli");

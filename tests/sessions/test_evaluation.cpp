@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "sessions/evaluation.h"
@@ -69,8 +70,17 @@ TEST_CASE("random control draws avoid the tuned set and are reproducible", "[eva
   const auto again = random_control_draws(g, 3, 10, tuned, 99, TuningDirection::kSuppress);
   REQUIRE(again[2] == draws[2]);  // draw d does not depend on K
   REQUIRE(random_control_draws(g, 1, 10, tuned, 100, TuningDirection::kSuppress)[0] != draws[0]);
-  const auto stim = random_control_draws(g, 1, 21, tuned, 1, TuningDirection::kStimulate);
-  REQUIRE(stim[0].stimulate.size() == 21);  // all 24 - 3 experts
+  // Stimulation forces at most top_k (2) experts on per layer: 6 in 3 layers, never 7.
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    const auto stim = random_control_draws(g, 1, 6, tuned, seed, TuningDirection::kStimulate);
+    REQUIRE(stim[0].suppress.empty());
+    REQUIRE(stim[0].stimulate.size() == 6);
+    std::map<int, int> per_layer;
+    for (const auto& a : stim[0].stimulate) ++per_layer[a.layer];
+    for (const auto& [layer, n] : per_layer) REQUIRE(n == 2);
+  }
+  REQUIRE_THROWS_WITH(random_control_draws(g, 1, 7, tuned, 1, TuningDirection::kStimulate),
+                      Catch::Contains("at most 2 per layer"));
   REQUIRE_THROWS_WITH(random_control_draws(g, 1, 22, tuned, 1, TuningDirection::kSuppress),
                       Catch::Contains("only 21 experts"));
   REQUIRE_THROWS_AS(random_control_draws(g, 1, 2, {{2, 0}}, 1, TuningDirection::kSuppress),
