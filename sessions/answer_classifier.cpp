@@ -15,6 +15,7 @@ struct AnswerClassifier::Rule {
   bool is_default = false;
   std::optional<bool> think_present;
   std::optional<bool> think_empty;
+  std::optional<bool> think_closed;
   std::unique_ptr<Pcre2Regex> answer_regex;
   std::unique_ptr<Pcre2Regex> think_regex;
   std::unique_ptr<Pcre2Regex> after_think_regex;
@@ -38,6 +39,11 @@ AnswerClassifier AnswerClassifier::from_json(const nlohmann::json& json,
   } catch (const nlohmann::json::exception& e) {
     throw SessionError(source_name +
                        ": needs \"name\" (string) and \"labels\" (list of strings): " + e.what());
+  }
+  if (json.contains("prompt_opens_think")) {
+    if (!json.at("prompt_opens_think").is_boolean())
+      throw SessionError(source_name + ": \"prompt_opens_think\" must be true or false");
+    classifier.prompt_opens_think_ = json.at("prompt_opens_think").get<bool>();
   }
   const std::set<std::string> labels(classifier.labels_.begin(), classifier.labels_.end());
   if (!json.contains("rules") || !json.at("rules").is_array() || json.at("rules").empty()) {
@@ -63,6 +69,8 @@ AnswerClassifier AnswerClassifier::from_json(const nlohmann::json& json,
           rule.think_present = value.get<bool>();
         else if (key == "think_empty")
           rule.think_empty = value.get<bool>();
+        else if (key == "think_closed")
+          rule.think_closed = value.get<bool>();
         else if (key == "answer_regex")
           rule.answer_regex = std::make_unique<Pcre2Regex>(value.get<std::string>(), where);
         else if (key == "think_regex")
@@ -107,7 +115,7 @@ AnswerClassifier AnswerClassifier::load(const std::filesystem::path& path) {
 }
 
 AnswerClassifier::Result AnswerClassifier::classify(const std::string& completion) const {
-  const ThinkSplit split = split_think_block(completion);
+  const ThinkSplit split = split_think_block(completion, prompt_opens_think_);
   std::optional<double> share;  // computed once, on demand
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const Rule& rule = rules_[i];
@@ -116,6 +124,7 @@ AnswerClassifier::Result AnswerClassifier::classify(const std::string& completio
     if (match && rule.think_empty) {
       match = *rule.think_empty ? split.think_empty() : (split.present && !split.think_empty());
     }
+    if (match && rule.think_closed && *rule.think_closed != split.closed) match = false;
     if (match && rule.answer_regex) match = rule.answer_regex->search(completion);
     if (match && rule.think_regex) match = rule.think_regex->search(split.think);
     if (match && rule.after_think_regex) match = rule.after_think_regex->search(split.after);

@@ -21,10 +21,14 @@ namespace mote::sessions {
 //   ]
 // }
 // Conditions (all optional, combined with AND): "think_present": bool, "think_empty": bool
-// (true = block present and only whitespace; false = block present with text),
+// (true = block present and only whitespace; false = block present with text), "think_closed":
+// bool (true = "</think>" seen; false = the answer was cut off inside the block),
 // "answer_regex" (whole completion), "think_regex", "after_think_regex" (PCRE2, UTF + UCP;
 // use (?i) for case-insensitive), "cjk_share_min" / "cjk_share_max" (share of CJK letters in the
 // think block, see cjk_share), "default": true (matches anything; must be the only condition).
+// Top-level "prompt_opens_think": true says the model's chat template ends the prompt with
+// "<think>" (R1's does): a completion without any think tag is then a think block cut off before
+// "</think>", not an answer without one.
 class AnswerClassifier {
  public:
   struct Result {
@@ -43,6 +47,7 @@ class AnswerClassifier {
   const std::string& name() const { return name_; }
   const std::vector<std::string>& labels() const { return labels_; }
   const nlohmann::json& source() const { return source_; }
+  bool prompt_opens_think() const { return prompt_opens_think_; }
 
  private:
   struct Rule;
@@ -51,6 +56,7 @@ class AnswerClassifier {
   std::vector<std::string> labels_;
   std::vector<Rule> rules_;
   nlohmann::json source_;
+  bool prompt_opens_think_ = false;
 };
 
 }  // namespace mote::sessions

@@ -8,7 +8,7 @@ bool ThinkSplit::think_empty() const {
   return present && think.find_first_not_of(" \t\r\n") == std::string::npos;
 }
 
-ThinkSplit split_think_block(std::string_view completion) {
+ThinkSplit split_think_block(std::string_view completion, bool opened_by_prompt) {
   static constexpr std::string_view kOpen = "<think>";
   static constexpr std::string_view kClose = "</think>";
   ThinkSplit split;
@@ -23,6 +23,9 @@ ThinkSplit split_think_block(std::string_view completion) {
   } else if (open != std::string_view::npos) {
     split.present = true;
     split.think = completion.substr(open + kOpen.size());
+  } else if (opened_by_prompt) {
+    split.present = true;
+    split.think = completion;
   } else {
     split.after = completion;
   }

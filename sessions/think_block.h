@@ -18,7 +18,9 @@ struct ThinkSplit {
   bool think_empty() const;
 };
 
-ThinkSplit split_think_block(std::string_view completion);
+// `opened_by_prompt`: the prompt ended inside an open think block (R1's template), so a completion
+// with no think tag at all is a think block cut off before "</think>" (present, not closed).
+ThinkSplit split_think_block(std::string_view completion, bool opened_by_prompt = false);
 
 // Share of CJK characters among the "letters" of `text`: CJK ideographs, kana and hangul divided
 // by all code points that are not whitespace, ASCII digits or punctuation, CJK or full-width

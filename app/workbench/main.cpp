@@ -7,7 +7,9 @@
 
 #include <cstdio>
 
+#include "app/workbench/analysis_docks.h"
 #include "app/workbench/main_window.h"
+#include "app/workbench/session_controller.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
   QCommandLineOption engine({"e", "engine"}, "Connect to a running engine at this URL.", "URL");
   QCommandLineOption key_file("api-key-file", "File holding the remote engine's API key.", "FILE");
   parser.addOptions({model, engine, key_file});
+  parser.addPositionalArgument("session", "A session file (*.mote) to open.", "[SESSION]");
   parser.process(app);
 
   std::optional<mote::workbench::ConnectionTarget> target;
@@ -57,5 +60,8 @@ int main(int argc, char** argv) {
   mote::workbench::MainWindow window;
   window.show();
   window.connectAtStartup(target);
+  // A session that cannot be opened is reported in the status bar; the window stays usable.
+  if (!parser.positionalArguments().isEmpty())
+    window.analysis()->session()->openSession(parser.positionalArguments().first());
   return app.exec();
 }

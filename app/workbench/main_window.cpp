@@ -21,7 +21,9 @@
 #include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "app/workbench/analysis_docks.h"
 #include "app/workbench/connection_dialog.h"
+#include "app/workbench/session_controller.h"
 #include "app/workbench/sampling_bar.h"
 #include "sessions/answer_classifier.h"
 #include "sessions/resources.h"
@@ -56,8 +58,11 @@ MainWindow::MainWindow(QWidget* parent)
     accumulators_[side] = new widgets::RoutingAccumulator(this);
   buildChatArea();
   buildHeatmapArea();
+  analysis_ = new AnalysisDocks(this);
   buildMenus();
+  analysis_->addMenus(file_menu_, menuBar());
   buildStatusBar();
+  connect(analysis_, &AnalysisDocks::titleChanged, this, &MainWindow::updateTitle);
 
   connect(connection_, &EngineConnection::stateChanged, this, &MainWindow::onConnectionState);
   connect(connection_, &EngineConnection::connected, this, &MainWindow::onConnected);
@@ -230,6 +235,7 @@ void MainWindow::buildHeatmapArea() {
 
 void MainWindow::buildMenus() {
   auto* file = menuBar()->addMenu(tr("&File"));
+  file_menu_ = file;
   file->addAction(tr("&Connect to engine…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), this,
                   &MainWindow::openConnectionDialog);
   file->addAction(tr("&Reconnect"), connection_, &EngineConnection::reconnect);
@@ -368,7 +374,7 @@ void MainWindow::onConnected(const sessions::EngineModelInfo& model) {
     for (auto* acc : accumulators_) acc->setModelGeometry(g);
   }
   comparison_->setEndpoint(connection_->endpoint());
-  setWindowTitle(tr("MoTE Workbench — %1").arg(QString::fromStdString(model.id)));
+  updateTitle();
   refreshHeatmap();
 }
 
@@ -437,6 +443,18 @@ void MainWindow::updateTuningStatus() {
   tuning_label_->setText(tr("tuning: %1 suppressed · %2 stimulated")
                              .arg(tuning_->suppressedCount())
                              .arg(tuning_->stimulatedCount()));
+}
+
+QString MainWindow::classifierName() const { return classifier_box_->currentText(); }
+
+void MainWindow::updateTitle() {
+  // "refusal.mote — MoTE Workbench — model": the session first, as in document applications.
+  QStringList parts;
+  if (analysis_ && !analysis_->session()->displayName().isEmpty())
+    parts << analysis_->session()->displayName();
+  parts << tr("MoTE Workbench");
+  if (const auto& model = connection_->model()) parts << QString::fromStdString(model->id);
+  setWindowTitle(parts.join(QStringLiteral(" — ")));
 }
 
 void MainWindow::loadClassifier(const QString& name) {

@@ -17,6 +17,7 @@ class QPlainTextEdit;
 class QPushButton;
 class QSplitter;
 class QDockWidget;
+class QMenu;
 
 namespace mote::sessions {
 class AnswerClassifier;
@@ -31,6 +32,7 @@ class TuningPanel;
 
 namespace mote::workbench {
 
+class AnalysisDocks;
 class SamplingBar;
 
 class MainWindow : public QMainWindow {
@@ -54,6 +56,10 @@ class MainWindow : public QMainWindow {
   }
   QPlainTextEdit* promptEdit() const { return prompt_; }
   SamplingBar* samplingBar() const { return sampling_; }
+  // The label box's classifier (runs started from the Runs dock label with it too).
+  QString classifierName() const;
+  // The issue-#8 docks: sessions, datasets, runs, results, fTRI, charts, 3D.
+  AnalysisDocks* analysis() const { return analysis_; }
   void setHeatmapMode(widgets::HeatmapMode mode, Side side);
 
  public Q_SLOTS:
@@ -80,6 +86,7 @@ class MainWindow : public QMainWindow {
   void onTurnFinished();
   void refreshHeatmap();
   void updateTuningStatus();
+  void updateTitle();
   void loadClassifier(const QString& name);
   QString classify(const std::string& text) const;
   bool templateStartsInThink() const;
@@ -103,6 +110,8 @@ class MainWindow : public QMainWindow {
   QLabel* problem_label_ = nullptr;
   QPushButton* reconnect_button_ = nullptr;
   QSplitter* splitter_ = nullptr;
+  QMenu* file_menu_ = nullptr;
+  AnalysisDocks* analysis_ = nullptr;
   std::unique_ptr<sessions::AnswerClassifier> classifier_;
   int hovered_token_ = -1;
   Side hovered_side_ = Side::kTuned;

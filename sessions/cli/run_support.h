@@ -10,36 +10,16 @@
 #include "sessions/cli/cli_common.h"
 #include "sessions/cli/cli_engine.h"
 #include "sessions/run_executor.h"
+#include "sessions/run_request.h"
 
 namespace mote::cli {
 
-// What a run should be; unset fields of a resumed run keep their stored values.
-struct RunRequest {
-  std::int64_t dataset_id = 0;
-  std::string name;
-  sessions::RunKind kind = sessions::RunKind::kOriginal;
-  std::optional<int> draw_index;
-  sessions::TuningSpec tuning;
-  std::optional<int> max_tokens;      // default 256
-  std::optional<double> temperature;  // default 0 (greedy)
-  std::optional<double> top_p;        // default 1
-  std::optional<int> top_k;           // default 0
-  std::optional<std::int64_t> seed;   // default 1
-};
-
-// The stored run named `request.name` in the dataset, checked against the request (a difference
-// is a SessionError naming the setting), or nullopt.
-std::optional<sessions::RunInfo> find_matching_run(sessions::SessionStore& store,
-                                                   const RunRequest& request);
-// Creates the run for the engine's model (geometry, model id); the tuning is validated against it.
-sessions::RunInfo create_run(sessions::SessionStore& store, const RunRequest& request,
-                             const sessions::EngineModelInfo& model);
-
-// A run with the settings of `original` (dataset, sampling, seed, max_tokens) and another
-// tuning: what eval, control and dose compare against the original.
-RunRequest derived_request(const sessions::RunInfo& original, const sessions::TuningSpec& tuning,
-                           sessions::RunKind kind, const std::string& name,
-                           std::optional<int> draw_index = std::nullopt);
+// RunRequest, find_matching_run, create_run and derived_request live in sessions/run_request.h
+// (the workbench uses them too).
+using sessions::create_run;
+using sessions::derived_request;
+using sessions::find_matching_run;
+using sessions::RunRequest;
 
 struct ExecuteOptions {
   bool completion_maps = true;

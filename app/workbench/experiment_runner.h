@@ -1,0 +1,109 @@
+#pragma once
+// Runs of the open session from the workbench: an original run of a dataset, a tuned run (the
+// original's settings with another tuning) and a random control of K draws, created and named
+// like `mote run` / `eval` / `control` (sessions/run_request.h: same names, so the CLI and the
+// GUI resume each other's runs). Runs execute one after another off the UI thread through a
+// RunController (progress, rate, ETA, cancel); each is labelled with the chosen classifier when
+// it stops.
+#include <QObject>
+#include <QString>
+#include <QVector>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "sessions/answer_classifier.h"
+#include "sessions/engine_client.h"
+#include "sessions/run_request.h"
+
+namespace mote::widgets {
+class RunController;
+}
+
+namespace mote::workbench {
+
+class EngineConnection;
+class SessionController;
+
+class ExperimentRunner : public QObject {
+  Q_OBJECT
+ public:
+  struct Options {
+    QString classifier;  // a classifier stored in the session, else a built-in; "" = none
+    // Answer at most this many prompts per run now (0 = all); the runs stay resumable. Derived
+    // runs (tuned, controls) of a partly answered original answer as many as it has.
+    int limit = 0;
+  };
+
+  ExperimentRunner(EngineConnection* connection, SessionController* session,
+                   QObject* parent = nullptr);
+  ~ExperimentRunner() override;
+
+  widgets::RunController* controller() const { return controller_; }
+  bool busy() const;
+  // The run executing now (0 if none) and the queue position ("2/3").
+  std::int64_t currentRun() const { return current_; }
+  QString currentStep() const { return step_text_; }
+
+  // Each creates (or finds, to resume) the runs, then starts executing them; false with failed()
+  // if the session, the engine or a setting is wrong, or runs are already executing.
+  bool startOriginal(std::int64_t dataset_id, const QString& name,
+                     const sessions::SamplingSettings& sampling, const Options& options);
+  bool startTuned(std::int64_t original_run, const sessions::TuningSpec& tuning,
+                  const QString& name, const Options& options);
+  // K draws of as many random experts as `tuned_run` tunes (none of them, same direction), named
+  // <tuned>-random<N>-s<seed>-d<d> like `mote control`.
+  bool startRandomControl(std::int64_t original_run, std::int64_t tuned_run, int draws,
+                          std::uint64_t seed, const Options& options);
+
+  // The name a tuned run of `original` with `tuning` gets when none is given: the same tuning
+  // gives the same name, so starting it again resumes it.
+  static std::string tunedRunName(const std::string& original, const sessions::TuningSpec& tuning);
+  static std::string controlRunName(const std::string& tuned, std::size_t experts,
+                                    std::uint64_t seed, std::size_t draw);
+  // The random-control runs of `tuned` stored in the session (by their names), in draw order.
+  static std::vector<std::int64_t> controlRunsOf(sessions::SessionStore& store,
+                                                 const sessions::RunInfo& tuned);
+
+ public Q_SLOTS:
+  void cancel();
+
+ Q_SIGNALS:
+  // Runs were created (the runs table should reload).
+  void runsCreated();
+  // Run `run_id` starts executing: step index of count (1-based) and a description.
+  void stepStarted(qint64 run_id, int index, int count, const QString& description);
+  // One run stopped (finished, limit reached, cancelled or failed).
+  void runStopped(qint64 run_id);
+  // The whole queue is done: ok = every run finished or reached its limit.
+  void queueFinished(bool ok, const QString& message, const QVector<qint64>& run_ids);
+  void failed(const QString& message);
+
+ private:
+  struct Step {
+    std::int64_t run_id = 0;
+    QString description;
+    int limit = 0;
+  };
+  bool prepare(QString* error);
+  bool enqueue(std::vector<Step> steps, const Options& options);
+  void startNext();
+  void onFinished(qint64 run_id, int status, const QString& error);
+  std::shared_ptr<const sessions::AnswerClassifier> resolveClassifier(const QString& name,
+                                                                      QString* error);
+
+  EngineConnection* connection_;
+  SessionController* session_;
+  widgets::RunController* controller_;
+  std::vector<Step> queue_;
+  std::size_t next_ = 0;
+  QVector<qint64> done_;
+  std::shared_ptr<const sessions::AnswerClassifier> classifier_;
+  std::optional<sessions::EngineEndpoint> endpoint_;
+  std::int64_t current_ = 0;
+  QString step_text_;
+  bool ok_ = true;
+  QString message_;
+};
+
+}  // namespace mote::workbench

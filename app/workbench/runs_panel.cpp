@@ -1,0 +1,228 @@
+#include "app/workbench/runs_panel.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTableView>
+#include <QVBoxLayout>
+
+#include "app/workbench/experiment_runner.h"
+#include "widgets/run_controller.h"
+#include "widgets/run_panel.h"
+#include "widgets/session_run_model.h"
+
+namespace mote::workbench {
+
+RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* parent)
+    : QWidget(parent),
+      runner_(runner),
+      providers_(std::move(providers)),
+      model_(new widgets::SessionRunModel(this)) {
+  table_ = new QTableView(this);
+  table_->setObjectName("runTable");
+  table_->setModel(model_);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->horizontalHeader()->setStretchLastSection(true);
+  table_->verticalHeader()->hide();
+
+  auto* form_box = new QGroupBox(tr("New run"), this);
+  kind_ = new QComboBox(form_box);
+  kind_->setObjectName("runKind");
+  kind_->addItem(tr("Original (no tuning)"));
+  kind_->addItem(tr("Tuned (the current tuning)"));
+  kind_->addItem(tr("Random control (K draws)"));
+  dataset_ = new QComboBox(form_box);
+  dataset_->setObjectName("runDataset");
+  original_ = new QComboBox(form_box);
+  original_->setObjectName("runOriginal");
+  tuned_ = new QComboBox(form_box);
+  tuned_->setObjectName("runTuned");
+  draws_ = new QSpinBox(form_box);
+  draws_->setRange(1, 1000);
+  draws_->setValue(10);
+  draws_->setPrefix(tr("K = "));
+  draw_seed_ = new QSpinBox(form_box);
+  draw_seed_->setRange(1, 1000000);
+  draw_seed_->setPrefix(tr("seed "));
+  draw_seed_->setToolTip(tr("Seed of the random draws: draw d depends only on (seed, d)"));
+  limit_ = new QSpinBox(form_box);
+  limit_->setObjectName("runLimit");
+  limit_->setRange(0, 10000000);
+  limit_->setSpecialValueText(tr("all"));
+  limit_->setToolTip(
+      tr("Answer only the first N prompts of the dataset (the run stays resumable). Tuned runs "
+         "and controls of a partly answered original answer as many as it has."));
+  name_ = new QLineEdit(form_box);
+  name_->setPlaceholderText(tr("run name (default: the dataset's, or derived)"));
+  start_ = new QPushButton(tr("Start"), form_box);
+  start_->setObjectName("startRun");
+  settings_ = new QLabel(form_box);
+  settings_->setWordWrap(true);
+  auto* form = new QFormLayout(form_box);
+  form->addRow(tr("Kind"), kind_);
+  form->addRow(tr("Dataset"), dataset_);
+  form->addRow(tr("Original run"), original_);
+  form->addRow(tr("Tuned run"), tuned_);
+  auto* control = new QHBoxLayout;
+  control->addWidget(draws_);
+  control->addWidget(draw_seed_);
+  form->addRow(tr("Draws"), control);
+  form->addRow(tr("Prompts"), limit_);
+  form->addRow(tr("Name"), name_);
+  form->addRow(settings_);
+  form->addRow(start_);
+
+  run_panel_ = new widgets::RunPanel(this);
+  run_panel_->setController(runner_->controller());
+  step_ = new QLabel(this);
+
+  auto* right = new QVBoxLayout;
+  right->addWidget(form_box);
+  right->addWidget(run_panel_);
+  right->addWidget(step_);
+  right->addStretch(1);
+  auto* layout = new QHBoxLayout(this);
+  layout->addWidget(table_, 3);
+  layout->addLayout(right, 2);
+
+  connect(start_, &QPushButton::clicked, this, &RunsPanel::start);
+  connect(kind_, &QComboBox::currentIndexChanged, this, &RunsPanel::updateForm);
+  connect(runner_, &ExperimentRunner::runsCreated, model_, &widgets::SessionRunModel::reload);
+  connect(runner_, &ExperimentRunner::runsCreated, this, &RunsPanel::fillCombos);
+  connect(runner_, &ExperimentRunner::stepStarted, this,
+          [this](qint64, int index, int count, const QString& description) {
+            run_panel_->setRunName(description);
+            step_->setText(tr("Step %1 of %2: %3").arg(index).arg(count).arg(description));
+            start_->setEnabled(false);
+          });
+  connect(runner_, &ExperimentRunner::runStopped, model_, &widgets::SessionRunModel::refreshRun);
+  connect(runner_, &ExperimentRunner::queueFinished, this,
+          [this](bool ok, const QString& message, const QVector<qint64>& runs) {
+            step_->setText(ok ? tr("Done: %n run(s).", nullptr, static_cast<int>(runs.size()))
+                              : message);
+            start_->setEnabled(true);
+            model_->reload();
+            fillCombos();
+          });
+  auto* controller = runner_->controller();
+  connect(controller, &widgets::RunController::progress, model_,
+          [this](qint64 run_id, qulonglong done, qulonglong total, double, double,
+                 const QString&) { model_->setRunProgress(run_id, done, total); });
+  connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+    const auto rows = table_->selectionModel()->selectedRows();
+    if (!rows.isEmpty()) Q_EMIT runSelected(model_->runId(rows.first().row()));
+  });
+  updateForm();
+  setEnabled(false);
+}
+
+void RunsPanel::setStore(sessions::SessionStore* store) {
+  store_ = store;
+  model_->setStore(store);
+  fillCombos();
+  setEnabled(store != nullptr);
+}
+
+void RunsPanel::reload() {
+  model_->reload();
+  fillCombos();
+}
+
+void RunsPanel::fillCombos() {
+  const auto keep = [](QComboBox* box) { return box->currentData().toLongLong(); };
+  const qint64 dataset = keep(dataset_), original = keep(original_), tuned = keep(tuned_);
+  for (auto* box : {dataset_, original_, tuned_}) box->clear();
+  if (!store_) return;
+  try {
+    for (const auto& d : store_->list_datasets())
+      dataset_->addItem(tr("%1 (%2 prompts)").arg(QString::fromStdString(d.name)).arg(d.n_prompts),
+                        static_cast<qlonglong>(d.id));
+    for (const auto& r : store_->list_runs()) {
+      const QString text = tr("%1 (run %2)").arg(QString::fromStdString(r.config.name)).arg(r.id);
+      if (r.config.kind == sessions::RunKind::kOriginal)
+        original_->addItem(text, static_cast<qlonglong>(r.id));
+      else if (r.config.kind == sessions::RunKind::kTuned)
+        tuned_->addItem(text, static_cast<qlonglong>(r.id));
+    }
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QString::fromStdString(e.what()));
+  }
+  if (int i = dataset_->findData(static_cast<qlonglong>(dataset)); i >= 0) dataset_->setCurrentIndex(i);
+  if (int i = original_->findData(static_cast<qlonglong>(original)); i >= 0)
+    original_->setCurrentIndex(i);
+  // A new tuned run is the one the user most likely wants to control next.
+  if (tuned_->count() > 0 && tuned_->count() != tuned_count_)
+    tuned_->setCurrentIndex(tuned_->count() - 1);
+  else if (int i = tuned_->findData(static_cast<qlonglong>(tuned)); i >= 0)
+    tuned_->setCurrentIndex(i);
+  tuned_count_ = tuned_->count();
+}
+
+void RunsPanel::updateForm() {
+  const auto kind = static_cast<Kind>(kind_->currentIndex());
+  dataset_->setEnabled(kind == Kind::kOriginal);
+  original_->setEnabled(kind != Kind::kOriginal);
+  tuned_->setEnabled(kind == Kind::kRandomControl);
+  draws_->setEnabled(kind == Kind::kRandomControl);
+  draw_seed_->setEnabled(kind == Kind::kRandomControl);
+  name_->setEnabled(kind != Kind::kRandomControl);
+  settings_->setText(kind == Kind::kOriginal
+                         ? tr("Sampling, max tokens and seed: the chat's settings bar. Labels: "
+                              "the chat's label box.")
+                         : tr("Sampling, max tokens and seed: the original run's (so the runs "
+                              "differ only by the tuning)."));
+}
+
+void RunsPanel::setKind(Kind kind) { kind_->setCurrentIndex(static_cast<int>(kind)); }
+void RunsPanel::setDataset(std::int64_t id) {
+  dataset_->setCurrentIndex(dataset_->findData(static_cast<qlonglong>(id)));
+}
+void RunsPanel::setOriginalRun(std::int64_t id) {
+  original_->setCurrentIndex(original_->findData(static_cast<qlonglong>(id)));
+}
+void RunsPanel::setTunedRun(std::int64_t id) {
+  tuned_->setCurrentIndex(tuned_->findData(static_cast<qlonglong>(id)));
+}
+void RunsPanel::setDraws(int k) { draws_->setValue(k); }
+void RunsPanel::setLimit(int prompts) { limit_->setValue(prompts); }
+void RunsPanel::setRunName(const QString& name) { name_->setText(name); }
+
+bool RunsPanel::start() {
+  ExperimentRunner::Options options;
+  options.classifier = providers_.classifier ? providers_.classifier() : QString();
+  options.limit = limit_->value();
+  switch (static_cast<Kind>(kind_->currentIndex())) {
+    case Kind::kOriginal:
+      if (dataset_->currentIndex() < 0) {
+        Q_EMIT failed(tr("Add a dataset first (Datasets dock)."));
+        return false;
+      }
+      return runner_->startOriginal(dataset_->currentData().toLongLong(), name_->text(),
+                                    providers_.sampling(), options);
+    case Kind::kTuned:
+      if (original_->currentIndex() < 0) {
+        Q_EMIT failed(tr("Run the dataset without tuning first (an original run)."));
+        return false;
+      }
+      return runner_->startTuned(original_->currentData().toLongLong(), providers_.tuning(),
+                                 name_->text(), options);
+    case Kind::kRandomControl:
+      if (original_->currentIndex() < 0 || tuned_->currentIndex() < 0) {
+        Q_EMIT failed(tr("A random control needs an original and a tuned run."));
+        return false;
+      }
+      return runner_->startRandomControl(original_->currentData().toLongLong(),
+                                         tuned_->currentData().toLongLong(), draws_->value(),
+                                         static_cast<std::uint64_t>(draw_seed_->value()), options);
+  }
+  return false;
+}
+
+}  // namespace mote::workbench

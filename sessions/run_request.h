@@ -1,0 +1,40 @@
+#pragma once
+// What a run should be, and finding / creating it in a session: a run is identified by its name
+// within its dataset; an existing run with other settings is an error (never silently replaced),
+// so rerunning the same request resumes it. Shared by the `mote` CLI (run, eval, control, dose)
+// and the workbench.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "sessions/engine_client.h"
+#include "sessions/session_store.h"
+
+namespace mote::sessions {
+
+// What a run should be; unset fields of a resumed run keep their stored values.
+struct RunRequest {
+  std::int64_t dataset_id = 0;
+  std::string name;
+  RunKind kind = RunKind::kOriginal;
+  std::optional<int> draw_index;
+  TuningSpec tuning;
+  std::optional<int> max_tokens;      // default 256
+  std::optional<double> temperature;  // default 0 (greedy)
+  std::optional<double> top_p;        // default 1
+  std::optional<int> top_k;           // default 0
+  std::optional<std::int64_t> seed;   // default 1
+};
+
+// The stored run named `request.name` in the dataset, checked against the request (a difference
+// is a SessionError naming the setting), or nullopt.
+std::optional<RunInfo> find_matching_run(SessionStore& store, const RunRequest& request);
+// Creates the run for the engine's model (geometry, model id); the tuning is validated against it.
+RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineModelInfo& model);
+
+// A run with the settings of `original` (dataset, sampling, seed, max_tokens) and another
+// tuning: what eval, control and dose compare against the original.
+RunRequest derived_request(const RunInfo& original, const TuningSpec& tuning, RunKind kind,
+                           const std::string& name, std::optional<int> draw_index = std::nullopt);
+
+}  // namespace mote::sessions

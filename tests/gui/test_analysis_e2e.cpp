@@ -1,0 +1,338 @@
+// End-to-end (issue #8): the real main window against a real local engine on the shipped demo
+// model, driven through its docks like a researcher reproducing the paper's refusal experiment
+// on a subset: new session, built-in r1-refusal dataset, an original run labelled r1-refusal,
+// the fTRI of 0-REFUSED with its top 10 applied as suppress, the tuned run and a random control
+// (K = 2), the charts (transitions, random control, t-SNE with click-through to the chat) and
+// the 3D view of the chat's routing. Screenshots of the fTRI, charts and 3D docks go to
+// MOTE_TEST_OUTPUT_DIR (ftri.png, charts.png, volume.png).
+#include <catch2/catch.hpp>
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDir>
+#include <QDockWidget>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+#include <QUndoStack>
+
+#include <cstdio>
+#include <map>
+
+#include "app/workbench/analysis_docks.h"
+#include "app/workbench/charts_panel.h"
+#include "app/workbench/dataset_panel.h"
+#include "app/workbench/experiment_runner.h"
+#include "app/workbench/main_window.h"
+#include "app/workbench/results_panel.h"
+#include "app/workbench/runs_panel.h"
+#include "app/workbench/sampling_bar.h"
+#include "app/workbench/session_controller.h"
+#include "sessions/resources.h"
+#include "widgets/chart_random_control.h"
+#include "widgets/chart_transition.h"
+#include "widgets/ftri_view.h"
+#include "widgets/session_results_model.h"
+#include "widgets/tsne_scatter.h"
+#include "widgets/tuning_document.h"
+#include "widgets/volume_view.h"
+
+using mote::workbench::AnalysisDocks;
+using mote::workbench::ExperimentRunner;
+using mote::workbench::MainWindow;
+using mote::workbench::RunsPanel;
+
+namespace {
+
+// The first 60 prompts: years 1980-1985 at every place, so "in Beijing" / "in Shanghai" give
+// the planted 0-REFUSED class (about one in six prompts).
+constexpr int kPrompts = 60;
+
+bool waitFor(const std::function<bool()>& done, int timeout_ms) {
+  QElapsedTimer t;
+  t.start();
+  while (!done() && t.elapsed() < timeout_ms) QTest::qWait(20);
+  return done();
+}
+
+// Share of pixels that differ from the most common colour: 0 for a blank grab.
+double nonBackgroundShare(const QImage& image) {
+  std::map<QRgb, int> histogram;
+  for (int y = 0; y < image.height(); y += 2)
+    for (int x = 0; x < image.width(); x += 2) ++histogram[image.pixel(x, y)];
+  int most = 0, total = 0;
+  for (const auto& [rgb, n] : histogram) {
+    most = std::max(most, n);
+    total += n;
+  }
+  return total ? 1.0 - static_cast<double>(most) / total : 0.0;
+}
+
+// Distinct colours in an image (a uniform GL area has one or two).
+int colourCount(const QImage& image) {
+  std::map<QRgb, int> histogram;
+  for (int y = 0; y < image.height(); y += 2)
+    for (int x = 0; x < image.width(); x += 2) ++histogram[image.pixel(x, y)];
+  return static_cast<int>(histogram.size());
+}
+
+std::int64_t runNamed(mote::sessions::SessionStore& store, const std::string& name) {
+  for (const auto& r : store.list_runs())
+    if (r.config.name == name) return r.id;
+  return 0;
+}
+
+// Measures the UI thread's longest gap between ticks of a 5 ms timer while it runs.
+struct StallProbe {
+  QElapsedTimer since_tick;
+  qint64 longest_ms = 0;
+  QTimer timer;
+  StallProbe() {
+    QObject::connect(&timer, &QTimer::timeout,
+                     [this] { longest_ms = std::max(longest_ms, since_tick.restart()); });
+    since_tick.start();
+    timer.start(5);
+  }
+};
+
+// Shows one dock large (the bottom dock area raised to most of the window) and grabs it.
+QImage grabDock(MainWindow& window, QDockWidget* dock) {
+  dock->show();
+  dock->raise();
+  window.resizeDocks({dock}, {window.height() * 2 / 3}, Qt::Vertical);
+  QTest::qWait(400);
+  return dock->grab().toImage();
+}
+
+}  // namespace
+
+TEST_CASE("workbench analysis: the refusal experiment on a subset, through the docks",
+          "[gui][analysis]") {
+  QElapsedTimer clock;
+  clock.start();
+  QStandardPaths::setTestModeEnabled(true);
+  QApplication::setOrganizationName("MoTE-test");
+  QTemporaryDir dir;
+  REQUIRE(dir.isValid());
+  MainWindow window;
+  window.resize(1900, 1150);
+  window.show();
+  QApplication::setActiveWindow(&window);
+  REQUIRE(QTest::qWaitForWindowExposed(&window));
+  AnalysisDocks* a = window.analysis();
+  REQUIRE(a);
+  auto* session = a->session();
+
+  // A file that is not a session: an error naming it, no crash, nothing open.
+  const QString broken = dir.filePath("broken.mote");
+  {
+    QFile f(broken);
+    REQUIRE(f.open(QIODevice::WriteOnly));
+    f.write("this is not an SQLite database, just text pretending to be one\n");
+  }
+  CHECK_FALSE(session->openSession(broken));
+  CHECK_FALSE(session->isOpen());
+  CHECK(a->lastError().contains("broken.mote"));
+
+  REQUIRE(mote::sessions::default_model_dir());
+  window.connectAtStartup(std::nullopt);
+  REQUIRE(waitFor([&] { return window.connection()->state() ==
+                               mote::workbench::EngineConnection::State::kConnected; },
+                  120000));
+
+  // New session: the title names it; it is in the recent files.
+  const QString path = dir.filePath("refusal.mote");
+  REQUIRE(session->newSession(path));
+  CHECK(window.windowTitle().startsWith("refusal.mote"));
+  CHECK(session->recentFiles().value(0) == QFileInfo(path).absoluteFilePath());
+  auto* store = session->store();
+  REQUIRE(store);
+
+  // Datasets: the built-in refusal set, and the template editor's live count.
+  const qint64 dataset = a->datasets()->addBuiltin("r1-refusal");
+  REQUIRE(dataset > 0);
+  CHECK(store->prompts(dataset).size() == 539);
+  a->datasets()->templateEdit()->setText("What happened {time} {place}?");
+  a->datasets()->valuesEdit()->setPlainText("time: in 1989, in 2001\nin Beijing, at Heathrow, in Paris");
+  CHECK(a->datasets()->templatePromptCount() == 6);
+
+  // Labels and sampling come from the chat's bar and label box.
+  auto* classifier_box = window.findChild<QComboBox*>("classifier");
+  REQUIRE(classifier_box);
+  classifier_box->setCurrentText("r1-refusal");
+  REQUIRE(window.classifierName() == "r1-refusal");
+  auto sampling = window.samplingBar()->settings();
+  sampling.max_tokens = 40;
+  sampling.seed = 1;
+  window.samplingBar()->setSettings(sampling);
+
+  // The original run of the first kPrompts prompts, with the UI-thread stall probe running.
+  auto* runs = a->runs();
+  QSignalSpy queue(a->runner(), &ExperimentRunner::queueFinished);
+  runs->setKind(RunsPanel::Kind::kOriginal);
+  runs->setDataset(dataset);
+  runs->setLimit(kPrompts);
+  runs->setRunName("original");
+  QElapsedTimer run_clock;
+  run_clock.start();
+  qint64 stall_ms = 0;
+  {
+    StallProbe probe;
+    REQUIRE(runs->start());
+    REQUIRE(waitFor([&] { return queue.count() == 1; }, 180000));
+    stall_ms = probe.longest_ms;
+  }
+  const double original_seconds = run_clock.elapsed() / 1000.0;
+  REQUIRE(queue.at(0).at(0).toBool());
+  const std::int64_t original = runNamed(*store, "original");
+  REQUIRE(original > 0);
+  REQUIRE(store->answer_count(original) == kPrompts);
+  std::map<std::string, int> classes;
+  for (const auto& l : store->labels(original, "r1-refusal")) ++classes[l.label];
+  REQUIRE(classes["0-REFUSED"] > 0);
+  std::printf("analysis e2e: original run of %d prompts in %.1f s (%.1f prompts/s); classes:",
+              kPrompts, original_seconds, kPrompts / original_seconds);
+  for (const auto& [label, n] : classes) std::printf(" %s=%d", label.c_str(), n);
+  std::printf("\nanalysis e2e: longest UI-thread stall during the run: %lld ms\n",
+              static_cast<long long>(stall_ms));
+  // The results table shows the run's answers with their labels.
+  CHECK(a->results()->model()->rowCount() == kPrompts);
+
+  // fTRI of 0-REFUSED; the top 10 applied as suppress, one undoable command.
+  auto* ftri = a->ftri();
+  REQUIRE(ftri->setSelection(original, "r1-refusal", "0-REFUSED"));
+  QSignalSpy ready(ftri, &mote::widgets::FtriView::analysisReady);
+  ftri->compute();
+  REQUIRE(waitFor([&] { return ready.count() == 1; }, 120000));
+  REQUIRE(ftri->hasAnalysis());
+  ftri->setApplyCount(10);
+  const int undo_before = window.tuning()->undoStack()->count();
+  ftri->applyTopSuppress();
+  CHECK(window.tuning()->suppressedCount() == 10);
+  CHECK(window.tuning()->undoStack()->count() == undo_before + 1);
+  const auto top10 = ftri->rankedExperts(mote::sessions::RankingEnd::kTop, 10);
+  for (const auto& e : top10)
+    CHECK(window.tuning()->state(e) == mote::widgets::ExpertState::kSuppressed);
+
+  // The tuned run: the current tuning with the original's settings, on the same subset.
+  runs->setKind(RunsPanel::Kind::kTuned);
+  runs->setOriginalRun(original);
+  runs->setRunName({});
+  runs->setLimit(0);
+  REQUIRE(runs->start());
+  REQUIRE(waitFor([&] { return queue.count() == 2; }, 180000));
+  REQUIRE(queue.at(1).at(0).toBool());
+  const std::int64_t tuned = runNamed(
+      *store, ExperimentRunner::tunedRunName("original", window.tuning()->spec()));
+  REQUIRE(tuned > 0);
+  CHECK(store->answer_count(tuned) == kPrompts);
+  CHECK(store->run(tuned).config.max_tokens == 40);
+  CHECK(store->run(tuned).config.tuning.suppress.size() == 10);
+
+  // The random control: K = 2 draws of 10 random experts, none of the tuned ones.
+  runs->setKind(RunsPanel::Kind::kRandomControl);
+  runs->setOriginalRun(original);
+  runs->setTunedRun(tuned);
+  runs->setDraws(2);
+  REQUIRE(runs->start());
+  REQUIRE(waitFor([&] { return queue.count() == 3; }, 180000));
+  REQUIRE(queue.at(2).at(0).toBool());
+  CHECK(queue.at(2).at(2).value<QVector<qint64>>().size() == 2);
+  const auto controls = ExperimentRunner::controlRunsOf(*store, store->run(tuned));
+  REQUIRE(controls.size() == 2);
+  for (auto id : controls) CHECK(store->answer_count(id) == kPrompts);
+
+  // Charts: evaluation (transition matrix) and random control, computed and stored.
+  auto* charts = a->charts();
+  REQUIRE(charts->setSelection(original, tuned, "r1-refusal", "0-REFUSED"));
+  QSignalSpy evaluated(charts, &mote::workbench::ChartsPanel::evaluated);
+  charts->evaluate();
+  REQUIRE(waitFor([&] { return evaluated.count() == 1; }, 60000));
+  const auto& matrix = charts->transitionChart()->transitions();
+  REQUIRE_FALSE(matrix.labels.empty());
+  std::size_t total = 0;
+  for (const auto& row : matrix.counts)
+    for (auto c : row) total += c;
+  CHECK(total == static_cast<std::size_t>(kPrompts));
+  CHECK(charts->controlChart()->summary().draws.size() == 2);
+  CHECK(store->list_results("evaluation").size() == 1);
+  CHECK(store->list_results("random-control").size() == 1);
+  std::printf("analysis e2e: %s\n", qPrintable(charts->statusText()));
+
+  // t-SNE of the original run; clicking a point sends that prompt to the chat with the run's
+  // settings (the prompt's own seed, 40 tokens).
+  QSignalSpy tsne_done(charts->tsne(), &mote::widgets::TsneScatterView::computed);
+  charts->computeTsne();
+  REQUIRE(waitFor([&] { return tsne_done.count() == 1; }, 120000));
+  REQUIRE(charts->tsne()->pointCount() == kPrompts);
+  a->dock(AnalysisDocks::kCharts)->raise();
+  charts->tabs()->setCurrentWidget(charts->tsne());
+  QTest::qWait(300);
+  const std::int64_t clicked = charts->tsne()->embedding().prompt_ids.front();
+  const auto pos = charts->tsne()->viewportPosOfPrompt(clicked);
+  REQUIRE(pos);
+  QSignalSpy idle(window.comparison(), &mote::workbench::ComparisonSession::idle);
+  QTest::mouseClick(charts->tsne()->viewport(), Qt::LeftButton, {}, pos->toPoint());
+  REQUIRE(window.comparison()->busy());
+  REQUIRE(waitFor([&] { return idle.count() == 1; }, 120000));
+  std::string clicked_text;
+  for (const auto& p : store->prompts(dataset))
+    if (p.id == clicked) clicked_text = p.prompt.text;
+  REQUIRE(window.comparison()->userMessages().size() == 1);
+  CHECK(window.comparison()->userMessages().front().toStdString() == clicked_text);
+  REQUIRE(window.comparison()->lastRequest(mote::workbench::Side::kTuned));
+  CHECK(window.comparison()->lastRequest(mote::workbench::Side::kTuned)->sampling.max_tokens == 40);
+  CHECK(window.comparison()->lastRequest(mote::workbench::Side::kTuned)->tuning.suppress.size() ==
+        10);
+  // The 3D view shows the tuned side's routing of that conversation.
+  REQUIRE(waitFor([&] { return !a->volume()->volume().empty(); }, 10000));
+  CHECK(static_cast<std::size_t>(a->volume()->volume().layers()) ==
+        window.tuning()->modelGeometry().n_moe_layers());
+
+  // Screenshots: the fTRI, charts (transitions) and 3D docks, each raised and large.
+  const QString out_dir = MOTE_TEST_OUTPUT_DIR;
+  QDir().mkpath(out_dir);
+  const QImage ftri_shot = grabDock(window, a->dock(AnalysisDocks::kFtri));
+  REQUIRE(ftri_shot.save(out_dir + "/ftri.png"));
+  CHECK(nonBackgroundShare(ftri_shot) > 0.05);
+  charts->tabs()->setCurrentWidget(charts->transitionChart());
+  const QImage charts_shot = grabDock(window, a->dock(AnalysisDocks::kCharts));
+  REQUIRE(charts_shot.save(out_dir + "/charts.png"));
+  CHECK(nonBackgroundShare(charts_shot) > 0.05);
+  const QImage volume_shot = grabDock(window, a->dock(AnalysisDocks::kVolume));
+  REQUIRE(volume_shot.save(out_dir + "/volume.png"));
+  CHECK(nonBackgroundShare(volume_shot) > 0.05);
+  // The GL area itself is not uniform: the volume was drawn.
+  const QImage rendered = a->volume()->renderImage();
+  CHECK(colourCount(rendered) > 20);
+  CHECK(nonBackgroundShare(rendered) > 0.02);
+  std::printf("analysis e2e: 3D view of %d tokens x %d layers x %d experts built in %.1f ms, "
+              "rendered in %.1f ms\n",
+              a->volume()->volume().slices(), a->volume()->volume().layers(),
+              a->volume()->volume().experts(), a->volume()->lastBuildMs(),
+              a->volume()->lastRenderMs());
+
+  // Double-click in the results table opens that prompt in the chat too.
+  auto* table = a->results()->table();
+  a->dock(AnalysisDocks::kResults)->raise();
+  a->results()->showRun(original, "r1-refusal");
+  QTest::qWait(200);
+  REQUIRE(table->model()->rowCount() == kPrompts);
+  const QModelIndex cell = table->model()->index(3, mote::widgets::SessionResultsModel::kPrompt);
+  table->scrollTo(cell);
+  const QPoint centre = table->visualRect(cell).center();
+  QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, centre);
+  REQUIRE(waitFor([&] { return idle.count() == 2; }, 120000));
+  CHECK(window.comparison()->userMessages().size() == 1);
+
+  std::printf("analysis e2e: total %.1f s\n", clock.elapsed() / 1000.0);
+}
