@@ -1,10 +1,13 @@
 #include "app/workbench/analysis_docks.h"
 
 #include <QAction>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -12,6 +15,7 @@
 #include <QStatusBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 
 #include "app/workbench/charts_panel.h"
 #include "app/workbench/dataset_panel.h"
@@ -50,8 +54,6 @@ AnalysisDocks::AnalysisDocks(MainWindow* window)
   ftri_->setObjectName("ftriView");
   ftri_->setTuningDocument(window->tuning());
   charts_ = new ChartsPanel(window);
-  volume_ = new widgets::ResonanceVolumeView(window);
-  volume_->setObjectName("volumeView");
 
   addDock(kDatasets, tr("Datasets"), "datasetsDock", datasets_);
   addDock(kRuns, tr("Runs"), "runsDock", runs_);
@@ -60,6 +62,9 @@ AnalysisDocks::AnalysisDocks(MainWindow* window)
   addDock(kCharts, tr("Charts"), "chartsDock", charts_);
   addDock(kVolume, tr("3D"), "volumeDock", wrapVolume());
   for (int i = 1; i < kDockCount; ++i) window->tabifyDockWidget(docks_[0], docks_[i]);
+  connect(docks_[kVolume], &QDockWidget::visibilityChanged, this, [this](bool visible) {
+    if (visible) volume();
+  });
   docks_[kDatasets]->raise();
 
   connect(session_, &SessionController::sessionChanged, this, &AnalysisDocks::onSessionChanged);
@@ -97,7 +102,7 @@ AnalysisDocks::AnalysisDocks(MainWindow* window)
       window_->heatmap()->clearHighlight();
     else
       window_->heatmap()->setHighlightedExpert({layer, expert});
-    volume_->highlightExpert(layer, expert);
+    if (volume_) volume_->highlightExpert(layer, expert);
   });
   connect(ftri_, &widgets::FtriView::analysisReady, this, [this](qint64 id) {
     window_->statusBar()->showMessage(tr("fTRI result %1 shown").arg(id), 5000);
@@ -108,16 +113,6 @@ AnalysisDocks::AnalysisDocks(MainWindow* window)
   connect(window->comparison(), &ComparisonSession::answerFinished, this,
           [this](Side side, const sessions::GenerationResult& result) {
             if (side == Side::kTuned) showVolumeOf(result);
-          });
-  connect(volume_, &widgets::ResonanceVolumeView::voxelSelected, this,
-          [this](int layer, int expert, int token) {
-            window_->heatmap()->setHighlightedExpert({layer, expert});
-            window_->statusBar()->showMessage(
-                tr("3D: token %1, layer %2, expert %3 (highlighted in the heatmap)")
-                    .arg(token)
-                    .arg(layer)
-                    .arg(expert),
-                8000);
           });
   charts_->setPreferredClassifier(window->classifierName());
   onSessionChanged();
@@ -150,8 +145,9 @@ QWidget* AnalysisDocks::wrapFtri() {
   buttons->addWidget(tuning);
   layout->addLayout(buttons);
   connect(map, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(
-        window_, tr("Export fTRI map"), "ftri-map.png", tr("PNG image (*.png);;SVG drawing (*.svg)"));
+    const QString path =
+        QFileDialog::getSaveFileName(window_, tr("Export fTRI map"), "ftri-map.png",
+                                     tr("PNG image (*.png);;SVG drawing (*.svg)"));
     if (path.isEmpty()) return;
     QString error;
     const bool ok = path.endsWith(".svg", Qt::CaseInsensitive) ? ftri_->exportMapSvg(path, &error)
@@ -184,18 +180,31 @@ QWidget* AnalysisDocks::wrapVolume() {
   auto* box = new QWidget(window_);
   auto* layout = new QVBoxLayout(box);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(volume_, 1);
+  volume_layout_ = layout;
+  volume_placeholder_ = new QLabel(tr("The 3D view opens with this dock."), box);
+  layout->addWidget(volume_placeholder_, 1);
   auto* buttons = new QHBoxLayout;
   auto* note = new QPushButton(tr("Export view…"), box);
+  volume_source_ = new QComboBox(box);
+  volume_source_->setObjectName("volumeSource");
+  volume_source_->addItem(tr("Chat: tuned side, per token"));
+  volume_source_->addItem(tr("Run (fTRI dock): prompt maps, per prompt"));
+  volume_source_->addItem(tr("Run (fTRI dock): class means"));
+  volume_source_->setToolTip(
+      tr("What the volume stacks: the current conversation's routing token by token, or the "
+         "activation maps of the run selected in the fTRI dock"));
+  buttons->addWidget(new QLabel(tr("Show"), box));
+  buttons->addWidget(volume_source_);
   buttons->addStretch(1);
   buttons->addWidget(note);
+  connect(volume_source_, &QComboBox::currentIndexChanged, this, &AnalysisDocks::loadVolumeSource);
   layout->addLayout(buttons);
   connect(note, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(
-        window_, tr("Export 3D view"), "volume.png", tr("PNG image (*.png);;SVG drawing (*.svg)"));
+    const QString path = QFileDialog::getSaveFileName(window_, tr("Export 3D view"), "volume.png",
+                                                      tr("PNG image (*.png);;SVG drawing (*.svg)"));
     if (path.isEmpty()) return;
-    const bool ok = path.endsWith(".svg", Qt::CaseInsensitive) ? volume_->exportSvg(path)
-                                                               : volume_->exportPng(path);
+    const bool ok = path.endsWith(".svg", Qt::CaseInsensitive) ? volume()->exportSvg(path)
+                                                               : volume()->exportPng(path);
     if (!ok) report(tr("Export: cannot write %1").arg(path));
   });
   return box;
@@ -206,17 +215,20 @@ void AnalysisDocks::addMenus(QMenu* file, QMenuBar* bar) {
   auto* menu = new QMenu(file);  // actions are created here, then moved to the top of `file`
   auto* create = menu->addAction(tr("&New Session…"), QKeySequence::New, this,
                                  &AnalysisDocks::newSessionDialog);
-  create->setStatusTip(tr("Create a session file (*.mote). Every finished prompt of a run is "
-                          "written to it at once: there is no unsaved state to lose."));
+  create->setStatusTip(
+      tr("Create a session file (*.mote). Every finished prompt of a run is "
+         "written to it at once: there is no unsaved state to lose."));
   auto* open = menu->addAction(tr("&Open Session…"), QKeySequence::Open, this,
                                &AnalysisDocks::openSessionDialog);
-  open->setStatusTip(tr("Open a session file; runs that were interrupted resume where they "
-                        "stopped when started again."));
+  open->setStatusTip(
+      tr("Open a session file; runs that were interrupted resume where they "
+         "stopped when started again."));
   recent_menu_ = new QMenu(tr("Open &Recent"), file);
   auto* save_as = menu->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, this,
                                   &AnalysisDocks::saveSessionAsDialog);
-  save_as->setStatusTip(tr("Copy the session to another file and continue there (autosave: "
-                           "runs write every finished prompt to the session file)."));
+  save_as->setStatusTip(
+      tr("Copy the session to another file and continue there (autosave: "
+         "runs write every finished prompt to the session file)."));
   file->insertAction(first, create);
   file->insertAction(first, open);
   file->insertMenu(first, recent_menu_);
@@ -225,7 +237,8 @@ void AnalysisDocks::addMenus(QMenu* file, QMenuBar* bar) {
   fillRecentMenu();
 
   auto* view = bar->addMenu(tr("&View"));
-  for (auto* dock : window_->findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+  for (auto* dock : window_->findChildren<QDockWidget*>())
+    view->addAction(dock->toggleViewAction());
 }
 
 void AnalysisDocks::fillRecentMenu() {
@@ -264,7 +277,8 @@ void AnalysisDocks::newSessionDialog() {
 }
 
 void AnalysisDocks::openSessionDialog() {
-  const QString path = QFileDialog::getOpenFileName(window_, tr("Open session"), {}, kSessionFilter);
+  const QString path =
+      QFileDialog::getOpenFileName(window_, tr("Open session"), {}, kSessionFilter);
   if (path.isEmpty()) return;
   if (!session_->openSession(path)) QMessageBox::warning(window_, tr("Open session"), last_error_);
 }
@@ -278,8 +292,8 @@ void AnalysisDocks::saveSessionAsDialog() {
     report(tr("Wait for the runs to finish (or cancel them) before switching to a copy."));
     return;
   }
-  const QString path =
-      QFileDialog::getSaveFileName(window_, tr("Save session as"), session_->path(), kSessionFilter);
+  const QString path = QFileDialog::getSaveFileName(window_, tr("Save session as"),
+                                                    session_->path(), kSessionFilter);
   if (path.isEmpty()) return;
   if (QFileInfo::exists(path)) {
     QMessageBox::warning(window_, tr("Save session as"),
@@ -317,10 +331,78 @@ void AnalysisDocks::showVolumeOf(const sessions::GenerationResult& result) {
   const auto& geometry = window_->tuning()->modelGeometry();
   if (result.routing.empty() || geometry.n_cells() == 0) return;
   try {
-    volume_->setVolume(widgets::ResonanceVolume::fromRouting(result.routing, geometry));
+    chat_volume_ = widgets::ResonanceVolume::fromRouting(result.routing, geometry);
   } catch (const std::exception& e) {
     report(tr("3D view: %1").arg(QString::fromStdString(e.what())));
+    return;
   }
+  if (volume_ && static_cast<VolumeSource>(volume_source_->currentIndex()) == VolumeSource::kChat)
+    volume_->setVolume(chat_volume_);
+}
+
+widgets::ResonanceVolumeView* AnalysisDocks::volume() {
+  if (volume_) return volume_;
+  volume_ = new widgets::ResonanceVolumeView(volume_placeholder_->parentWidget());
+  volume_->setObjectName("volumeView");
+  volume_layout_->replaceWidget(volume_placeholder_, volume_);
+  volume_placeholder_->deleteLater();
+  volume_placeholder_ = nullptr;
+  connect(volume_, &widgets::ResonanceVolumeView::voxelSelected, this,
+          [this](int layer, int expert, int token) {
+            window_->heatmap()->setHighlightedExpert({layer, expert});
+            window_->statusBar()->showMessage(
+                tr("3D: token %1, layer %2, expert %3 (highlighted in the heatmap)")
+                    .arg(token)
+                    .arg(layer)
+                    .arg(expert),
+                8000);
+          });
+  if (!chat_volume_.empty()) volume_->setVolume(chat_volume_);
+  return volume_;
+}
+
+void AnalysisDocks::setVolumeSource(VolumeSource source) {
+  volume_source_->setCurrentIndex(static_cast<int>(source));
+}
+
+void AnalysisDocks::loadVolumeSource() {
+  const auto source = static_cast<VolumeSource>(volume_source_->currentIndex());
+  const int generation = ++volume_generation_;
+  if (source == VolumeSource::kChat) {
+    volume()->setVolume(chat_volume_);
+    return;
+  }
+  if (!session_->isOpen() || ftri_->runId() <= 0) {
+    report(tr("3D view: choose a run in the fTRI dock first."));
+    return;
+  }
+  const std::string path = session_->path().toStdString();
+  const std::int64_t run = ftri_->runId();
+  const std::string classifier = ftri_->classifier().toStdString();
+  auto* watcher = new QFutureWatcher<std::pair<widgets::ResonanceVolume, QString>>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation] {
+    watcher->deleteLater();
+    if (generation != volume_generation_) return;  // another source was chosen meanwhile
+    auto [volume, error] = watcher->result();
+    if (!error.isEmpty()) {
+      report(tr("3D view: %1").arg(error));
+      return;
+    }
+    this->volume()->setVolume(std::move(volume));
+  });
+  // Decoding every map of a large run takes a while: off the UI thread, with its own store.
+  watcher->setFuture(QtConcurrent::run([path, run, classifier, source] {
+    std::pair<widgets::ResonanceVolume, QString> out;
+    try {
+      auto store = sessions::SessionStore::open(path);
+      out.first = source == VolumeSource::kRunPrompts
+                      ? widgets::runVolume(store, run)
+                      : widgets::classMeanVolume(store, run, classifier);
+    } catch (const std::exception& e) {
+      out.second = QString::fromStdString(e.what());
+    }
+    return out;
+  }));
 }
 
 bool AnalysisDocks::openPromptInChat(qint64 run_id, qint64 prompt_id) {
@@ -351,10 +433,8 @@ bool AnalysisDocks::openPromptInChat(qint64 run_id, qint64 prompt_id) {
     window_->comparison()->cancel();
     window_->clearConversation();
     window_->comparison()->setSystemPrompt(QString::fromStdString(system.value_or("")));
-    const auto tuning =
-        run.config.tuning.empty() ? window_->tuning()->spec() : run.config.tuning;
-    if (!window_->comparison()->send(QString::fromStdString(prompt->prompt.text), sampling,
-                                     tuning))
+    const auto tuning = run.config.tuning.empty() ? window_->tuning()->spec() : run.config.tuning;
+    if (!window_->comparison()->send(QString::fromStdString(prompt->prompt.text), sampling, tuning))
       return false;
     window_->statusBar()->showMessage(
         tr("Prompt %1 of run '%2' sent to the chat (max tokens %3, seed %4)")

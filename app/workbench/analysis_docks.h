@@ -11,7 +11,11 @@
 #include <vector>
 
 #include "sessions/engine_client.h"
+#include "widgets/volume_data.h"
 
+class QComboBox;
+class QVBoxLayout;
+class QWidget;
 class QDockWidget;
 class QMenu;
 class QMenuBar;
@@ -49,8 +53,15 @@ class AnalysisDocks : public QObject {
   ResultsPanel* results() const { return results_; }
   widgets::FtriView* ftri() const { return ftri_; }
   ChartsPanel* charts() const { return charts_; }
-  widgets::ResonanceVolumeView* volume() const { return volume_; }
+  // The 3D view, created when the 3D dock is first shown (or asked for here): until then the
+  // main window has no GL widget, so its repaints stay on the raster path (with a QOpenGLWidget
+  // every repaint of the window is composed through OpenGL, slow on software GL).
+  widgets::ResonanceVolumeView* volume();
   QDockWidget* dock(Dock which) const { return docks_[which]; }
+  // What the 3D dock shows: the chat's routing (tuned side), or a run's prompt maps / class
+  // means (the run and classifier selected in the fTRI dock).
+  enum class VolumeSource { kChat = 0, kRunPrompts = 1, kRunClassMeans = 2 };
+  void setVolumeSource(VolumeSource source);
   // The last problem reported (status bar text), for tests.
   QString lastError() const { return last_error_; }
 
@@ -73,6 +84,7 @@ class AnalysisDocks : public QObject {
   void onSessionChanged();
   void onQueueFinished();
   void showVolumeOf(const sessions::GenerationResult& result);
+  void loadVolumeSource();
   void report(const QString& message);
   void fillRecentMenu();
 
@@ -87,6 +99,11 @@ class AnalysisDocks : public QObject {
   widgets::ResonanceVolumeView* volume_ = nullptr;
   std::array<QDockWidget*, kDockCount> docks_{};
   QMenu* recent_menu_ = nullptr;
+  QComboBox* volume_source_ = nullptr;
+  QVBoxLayout* volume_layout_ = nullptr;
+  QWidget* volume_placeholder_ = nullptr;
+  widgets::ResonanceVolume chat_volume_;
+  int volume_generation_ = 0;  // a newer request supersedes a loading run volume
   QString last_error_;
 };
 

@@ -68,9 +68,10 @@ ChartsPanel::ChartsPanel(QWidget* parent) : QWidget(parent) {
   label_->setEditable(true);
   evaluate_ = new QPushButton(tr("Evaluate"), this);
   evaluate_->setObjectName("evaluate");
-  evaluate_->setToolTip(tr("Transition matrix and flip rates of the tuned run against the "
-                           "original, and the random control if it has control runs (stored "
-                           "in the session, like `mote eval` / `mote control`)"));
+  evaluate_->setToolTip(
+      tr("Transition matrix and flip rates of the tuned run against the "
+         "original, and the random control if it has control runs (stored "
+         "in the session, like `mote eval` / `mote control`)"));
   tsne_button_ = new QPushButton(tr("t-SNE of original"), this);
   auto* export_button = new QPushButton(tr("Export chart…"), this);
   status_ = new QLabel(this);
@@ -121,8 +122,8 @@ ChartsPanel::ChartsPanel(QWidget* parent) : QWidget(parent) {
   connect(tsne_, &widgets::TsneScatterView::promptActivated, this,
           [this](qint64 prompt_id) { Q_EMIT promptActivated(tsne_run_, prompt_id); });
   connect(tsne_, &widgets::TsneScatterView::computed, this, [this] {
-    status_->setText(tr("t-SNE of %n prompt(s) stored (click a point to open its prompt).",
-                        nullptr, tsne_->pointCount()));
+    status_->setText(tr("t-SNE of %n prompt(s) stored (click a point to open its prompt).", nullptr,
+                        tsne_->pointCount()));
     tabs_->setCurrentWidget(tsne_);
   });
   connect(tsne_, &widgets::TsneScatterView::failed, this, [this](const QString& message) {
@@ -136,7 +137,9 @@ ChartsPanel::~ChartsPanel() {
   if (watcher_) watcher_->waitForFinished();
 }
 
-QString ChartsPanel::statusText() const { return status_->text(); }
+QString ChartsPanel::statusText() const {
+  return status_->text();
+}
 
 void ChartsPanel::setStore(sessions::SessionStore* store, const QString& path) {
   store_ = store;
@@ -266,23 +269,23 @@ void ChartsPanel::evaluate() {
   watcher_->setFuture(QtConcurrent::run([path, original, tuned, classifier, label] {
     Evaluation e;
     try {
-    // SessionStore is not thread-safe: the worker opens its own connection.
-    auto store = sessions::SessionStore::open(path);
-    e.tuned_run = tuned;
-    e.original_name = runName(store, original);
-    e.tuned_name = runName(store, tuned);
-    const auto ev = sessions::evaluate_tuning(store, original, tuned, classifier, label,
-                                              labelOrder(store, classifier));
-    e.evaluation_result = ev.result_id;
-    e.n_prompts = ev.n_prompts;
-    e.transitions = ev.transitions;
-    e.flips = ev.flips;
-    const auto controls = ExperimentRunner::controlRunsOf(store, store.run(tuned));
-    if (!controls.empty()) {
-      e.control = sessions::evaluate_random_control(store, original, tuned, controls, classifier,
-                                                    label, &e.control_result);
-      e.control_runs = controls.size();
-    }
+      // SessionStore is not thread-safe: the worker opens its own connection.
+      auto store = sessions::SessionStore::open(path);
+      e.tuned_run = tuned;
+      e.original_name = runName(store, original);
+      e.tuned_name = runName(store, tuned);
+      const auto ev = sessions::evaluate_tuning(store, original, tuned, classifier, label,
+                                                labelOrder(store, classifier));
+      e.evaluation_result = ev.result_id;
+      e.n_prompts = ev.n_prompts;
+      e.transitions = ev.transitions;
+      e.flips = ev.flips;
+      const auto controls = ExperimentRunner::controlRunsOf(store, store.run(tuned));
+      if (!controls.empty()) {
+        e.control = sessions::evaluate_random_control(store, original, tuned, controls, classifier,
+                                                      label, &e.control_result);
+        e.control_runs = controls.size();
+      }
     } catch (const std::exception& ex) {
       e.error = QString::fromStdString(ex.what());
     }
@@ -376,16 +379,22 @@ void ChartsPanel::loadStored() {
   }
 }
 
-QWidget* ChartsPanel::currentChart() const { return tabs_->currentWidget(); }
+QWidget* ChartsPanel::currentChart() const {
+  return tabs_->currentWidget();
+}
 
 bool ChartsPanel::exportCurrent(const QString& path, QString* error) {
   QWidget* chart = currentChart();
   if (path.endsWith(".csv", Qt::CaseInsensitive)) {
     bool ok = false;
-    if (chart == transition_) ok = transition_->exportCsv(path);
-    else if (chart == control_) ok = control_->exportCsv(path);
-    else if (chart == dose_) ok = dose_->exportCsv(path);
-    else ok = tsne_->exportCsv(path);
+    if (chart == transition_)
+      ok = transition_->exportCsv(path);
+    else if (chart == control_)
+      ok = control_->exportCsv(path);
+    else if (chart == dose_)
+      ok = dose_->exportCsv(path);
+    else
+      ok = tsne_->exportCsv(path);
     if (!ok && error) *error = tr("cannot write %1").arg(path);
     return ok;
   }
@@ -394,9 +403,9 @@ bool ChartsPanel::exportCurrent(const QString& path, QString* error) {
 
 void ChartsPanel::exportCurrentDialog() {
   const QString name = tabs_->tabText(tabs_->currentIndex()).toLower().replace(' ', '-');
-  const QString path = QFileDialog::getSaveFileName(
-      this, tr("Export chart"), name + ".png",
-      tr("PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"));
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export chart"), name + ".png",
+                                   tr("PNG image (*.png);;SVG drawing (*.svg);;CSV data (*.csv)"));
   if (path.isEmpty()) return;
   QString error;
   if (!exportCurrent(path, &error)) Q_EMIT failed(tr("Export: %1").arg(error));

@@ -112,7 +112,8 @@ DatasetPanel::DatasetPanel(QWidget* parent)
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(split);
 
-  connect(add_builtin, &QPushButton::clicked, this, [this] { addBuiltin(builtin_->currentText()); });
+  connect(add_builtin, &QPushButton::clicked, this,
+          [this] { addBuiltin(builtin_->currentText()); });
   connect(import_csv, &QPushButton::clicked, this, &DatasetPanel::chooseCsv);
   connect(import_jsonl, &QPushButton::clicked, this, &DatasetPanel::chooseJsonl);
   connect(add_template_, &QPushButton::clicked, this, &DatasetPanel::addTemplateDataset);
@@ -197,7 +198,8 @@ void DatasetPanel::updateCount() {
   QString error;
   const int n = templatePromptCount(&error);
   const QStringList names = placeholders(template_->text());
-  const QString list = names.isEmpty() ? QString() : tr(" · placeholders: %1").arg(names.join(", "));
+  const QString list =
+      names.isEmpty() ? QString() : tr(" · placeholders: %1").arg(names.join(", "));
   if (n >= 0) {
     count_->setText(tr("%n prompt(s)", nullptr, n) + list);
     count_->setStyleSheet({});
@@ -285,15 +287,15 @@ void DatasetPanel::chooseCsv() {
   }
   const int guess = std::max(0, static_cast<int>(columns.indexOf("prompt")));
   bool ok = false;
-  const QString column = QInputDialog::getItem(this, tr("Import CSV"), tr("Prompt column"),
-                                               columns.isEmpty() ? QStringList{"prompt"} : columns,
-                                               guess, true, &ok);
+  const QString column =
+      QInputDialog::getItem(this, tr("Import CSV"), tr("Prompt column"),
+                            columns.isEmpty() ? QStringList{"prompt"} : columns, guess, true, &ok);
   if (ok && !column.isEmpty()) importCsv(path, column);
 }
 
 void DatasetPanel::chooseJsonl() {
-  const QString path = QFileDialog::getOpenFileName(this, tr("Import JSON Lines"), {},
-                                                    tr("JSON Lines (*.jsonl *.json);;All files (*)"));
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Import JSON Lines"), {}, tr("JSON Lines (*.jsonl *.json);;All files (*)"));
   if (path.isEmpty()) return;
   bool ok = false;
   const QString field = QInputDialog::getText(this, tr("Import JSON Lines"), tr("Prompt field"),

@@ -44,56 +44,57 @@ std::vector<sessions::ExpertAddress> tunedSet(const sessions::TuningSpec& t) {
 widgets::RunController::Job runJob(sessions::EngineClient client,
                                    std::shared_ptr<const sessions::AnswerClassifier> classifier,
                                    std::size_t upto) {
-  return [client, classifier, upto](
-             sessions::SessionStore& store, std::int64_t run_id,
-             const std::function<void(const sessions::RunProgress&)>& progress,
-             const std::atomic<bool>& cancel) {
-    sessions::RunStatus status = store.run(run_id).status;
-    const std::size_t answered = store.answer_count(run_id);
-    if (upto == 0 || answered < upto) {
-      std::atomic<bool> stop{false};
-      std::atomic<bool> limit_hit{false};
-      std::atomic<bool> done{false};
-      std::thread relay([&] {
-        while (!done) {
-          if (cancel) stop = true;
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return
+      [client, classifier, upto](sessions::SessionStore& store, std::int64_t run_id,
+                                 const std::function<void(const sessions::RunProgress&)>& progress,
+                                 const std::atomic<bool>& cancel) {
+        sessions::RunStatus status = store.run(run_id).status;
+        const std::size_t answered = store.answer_count(run_id);
+        if (upto == 0 || answered < upto) {
+          std::atomic<bool> stop{false};
+          std::atomic<bool> limit_hit{false};
+          std::atomic<bool> done{false};
+          std::thread relay([&] {
+            while (!done) {
+              if (cancel) stop = true;
+              std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+          });
+          sessions::RunExecutorOptions options;
+          options.classifier = classifier.get();
+          const auto on_progress = [&](const sessions::RunProgress& p) {
+            sessions::RunProgress shown = p;
+            if (upto > 0 && upto < p.total) {
+              // The bar and the ETA count towards the limit, not the whole dataset.
+              shown.total = upto;
+              shown.eta_seconds =
+                  p.prompts_per_second > 0
+                      ? static_cast<double>(upto - std::min(upto, p.done)) / p.prompts_per_second
+                      : 0.0;
+            }
+            progress(shown);
+            if (upto > 0 && p.done >= upto) {
+              limit_hit = true;
+              stop = true;
+            }
+          };
+          try {
+            status = sessions::execute_run(store, run_id, client, options, on_progress, &stop);
+          } catch (...) {
+            done = true;
+            relay.join();
+            throw;
+          }
+          done = true;
+          relay.join();
+          if (limit_hit && !cancel) status = sessions::RunStatus::kFinished;  // the subset is done
+        } else {
+          status = sessions::RunStatus::kFinished;
         }
-      });
-      sessions::RunExecutorOptions options;
-      options.classifier = classifier.get();
-      const auto on_progress = [&](const sessions::RunProgress& p) {
-        sessions::RunProgress shown = p;
-        if (upto > 0 && upto < p.total) {
-          // The bar and the ETA count towards the limit, not the whole dataset.
-          shown.total = upto;
-          shown.eta_seconds = p.prompts_per_second > 0
-                                  ? static_cast<double>(upto - std::min(upto, p.done)) /
-                                        p.prompts_per_second
-                                  : 0.0;
-        }
-        progress(shown);
-        if (upto > 0 && p.done >= upto) {
-          limit_hit = true;
-          stop = true;
-        }
+        if (classifier && store.answer_count(run_id) > 0)
+          sessions::classify_run(store, run_id, *classifier);
+        return status;
       };
-      try {
-        status = sessions::execute_run(store, run_id, client, options, on_progress, &stop);
-      } catch (...) {
-        done = true;
-        relay.join();
-        throw;
-      }
-      done = true;
-      relay.join();
-      if (limit_hit && !cancel) status = sessions::RunStatus::kFinished;  // the subset is done
-    } else {
-      status = sessions::RunStatus::kFinished;
-    }
-    if (classifier && store.answer_count(run_id) > 0) sessions::classify_run(store, run_id, *classifier);
-    return status;
-  };
 }
 
 }  // namespace
@@ -104,7 +105,9 @@ ExperimentRunner::ExperimentRunner(EngineConnection* connection, SessionControll
       connection_(connection),
       session_(session),
       controller_(new widgets::RunController(this)) {
-  controller_->setProgressInterval(200);
+  // Twice a second is enough for a rate and an ETA; each update repaints the progress bar
+  // synchronously, which is slow once the window holds the 3D view's GL widget.
+  controller_->setProgressInterval(500);
   connect(controller_, &widgets::RunController::finished, this,
           [this](qint64 run_id, sessions::RunStatus status, const QString& error) {
             onFinished(run_id, static_cast<int>(status), error);
@@ -113,7 +116,9 @@ ExperimentRunner::ExperimentRunner(EngineConnection* connection, SessionControll
 
 ExperimentRunner::~ExperimentRunner() = default;
 
-bool ExperimentRunner::busy() const { return controller_->isRunning() || next_ < queue_.size(); }
+bool ExperimentRunner::busy() const {
+  return controller_->isRunning() || next_ < queue_.size();
+}
 
 void ExperimentRunner::cancel() {
   queue_.resize(std::min(queue_.size(), next_));  // nothing after the run in flight
@@ -178,8 +183,8 @@ std::shared_ptr<const sessions::AnswerClassifier> ExperimentRunner::resolveClass
     if (auto stored = session_->store()->load_classifier(name.toStdString()))
       return std::make_shared<sessions::AnswerClassifier>(
           sessions::AnswerClassifier::from_json(*stored, "session"));
-    return std::make_shared<sessions::AnswerClassifier>(sessions::AnswerClassifier::load(
-        sessions::builtin_classifier_path(name.toStdString())));
+    return std::make_shared<sessions::AnswerClassifier>(
+        sessions::AnswerClassifier::load(sessions::builtin_classifier_path(name.toStdString())));
   } catch (const std::exception& e) {
     *error = tr("Classifier %1: %2").arg(name, QString::fromStdString(e.what()));
     return nullptr;
@@ -247,10 +252,10 @@ bool ExperimentRunner::startTuned(std::int64_t original_run, const sessions::Tun
     // A partly answered original (a subset) is compared over its prompts: answer as many.
     const std::size_t total = store->prompts(original.config.dataset_id).size();
     const std::size_t answered = store->answer_count(original_run);
-    const int limit = options.limit > 0 ? options.limit
-                                        : (answered < total ? static_cast<int>(answered) : 0);
-    return enqueue(
-        {{run->id, tr("tuned run '%1'").arg(QString::fromStdString(run_name)), limit}}, options);
+    const int limit =
+        options.limit > 0 ? options.limit : (answered < total ? static_cast<int>(answered) : 0);
+    return enqueue({{run->id, tr("tuned run '%1'").arg(QString::fromStdString(run_name)), limit}},
+                   options);
   } catch (const std::exception& e) {
     Q_EMIT failed(QString::fromStdString(e.what()));
     return false;
@@ -280,23 +285,22 @@ bool ExperimentRunner::startRandomControl(std::int64_t original_run, std::int64_
     const auto direction = tuned.config.tuning.suppress.empty()
                                ? sessions::TuningDirection::kStimulate
                                : sessions::TuningDirection::kSuppress;
-    const auto specs = sessions::random_control_draws(
-        tuned.config.geometry, static_cast<std::size_t>(draws), exclude.size(), exclude, seed,
-        direction);
+    const auto specs =
+        sessions::random_control_draws(tuned.config.geometry, static_cast<std::size_t>(draws),
+                                       exclude.size(), exclude, seed, direction);
     const std::size_t total = store->prompts(original.config.dataset_id).size();
     const std::size_t answered = store->answer_count(original_run);
-    const int limit = options.limit > 0 ? options.limit
-                                        : (answered < total ? static_cast<int>(answered) : 0);
+    const int limit =
+        options.limit > 0 ? options.limit : (answered < total ? static_cast<int>(answered) : 0);
     std::vector<Step> steps;
     for (std::size_t d = 0; d < specs.size(); ++d) {
       const std::string name = controlRunName(tuned.config.name, exclude.size(), seed, d);
-      const auto request =
-          sessions::derived_request(original, specs[d], sessions::RunKind::kRandomControl, name,
-                                    static_cast<int>(d));
+      const auto request = sessions::derived_request(
+          original, specs[d], sessions::RunKind::kRandomControl, name, static_cast<int>(d));
       auto run = sessions::find_matching_run(*store, request);
       if (!run) run = sessions::create_run(*store, request, *connection_->model());
-      steps.push_back({run->id,
-                       tr("random control draw %1/%2").arg(d + 1).arg(specs.size()), limit});
+      steps.push_back(
+          {run->id, tr("random control draw %1/%2").arg(d + 1).arg(specs.size()), limit});
     }
     Q_EMIT runsCreated();
     return enqueue(std::move(steps), options);

@@ -23,8 +23,8 @@
 
 #include "app/workbench/analysis_docks.h"
 #include "app/workbench/connection_dialog.h"
-#include "app/workbench/session_controller.h"
 #include "app/workbench/sampling_bar.h"
+#include "app/workbench/session_controller.h"
 #include "sessions/answer_classifier.h"
 #include "sessions/resources.h"
 #include "widgets/chat_divergence.h"

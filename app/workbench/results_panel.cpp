@@ -10,6 +10,7 @@
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include "app/workbench/label_delegate.h"
 #include "widgets/chart_export.h"
 #include "widgets/session_results_model.h"
 
@@ -29,8 +30,12 @@ ResultsPanel::ResultsPanel(QWidget* parent)
   table_->setWordWrap(false);
   table_->verticalHeader()->hide();
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-  table_->setToolTip(tr("Double-click a row: ask that prompt in the chat with the run's settings. "
-                        "Select a label and press F2 (or click it again) to edit it."));
+  table_->setToolTip(
+      tr("Double-click a row: ask that prompt in the chat with the run's settings. "
+         "Select a label and press F2 (or click it again) to edit it."));
+  table_->setItemDelegateForColumn(
+      widgets::SessionResultsModel::kLabel,
+      new LabelDelegate([this] { return model_->knownLabels(); }, table_));
   run_ = new QComboBox(this);
   run_->setObjectName("resultsRun");
   classifier_ = new QComboBox(this);

@@ -27,7 +27,8 @@ bool SessionController::newSession(const QString& path) {
   try {
     return adopt(sessions::SessionStore::create(absolute.toStdString()), absolute);
   } catch (const std::exception& e) {
-    Q_EMIT failed(tr("Cannot create session %1: %2").arg(absolute, QString::fromStdString(e.what())));
+    Q_EMIT failed(
+        tr("Cannot create session %1: %2").arg(absolute, QString::fromStdString(e.what())));
     return false;
   }
 }
@@ -55,8 +56,8 @@ bool SessionController::saveSessionAs(const QString& path) {
   try {
     sessions::backup_session(path_.toStdString(), absolute.toStdString());
   } catch (const std::exception& e) {
-    Q_EMIT failed(tr("Cannot save the session as %1: %2")
-                      .arg(absolute, QString::fromStdString(e.what())));
+    Q_EMIT failed(
+        tr("Cannot save the session as %1: %2").arg(absolute, QString::fromStdString(e.what())));
     return false;
   }
   return openSession(absolute);

@@ -18,6 +18,7 @@
 #include <QPlainTextEdit>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -25,6 +26,7 @@
 #include <QTimer>
 #include <QUndoStack>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -45,6 +47,7 @@
 #include "widgets/tsne_scatter.h"
 #include "widgets/tuning_document.h"
 #include "widgets/volume_view.h"
+#include "widgets/vtk_opengl_widget.h"
 
 using mote::workbench::AnalysisDocks;
 using mote::workbench::ExperimentRunner;
@@ -94,12 +97,18 @@ std::int64_t runNamed(mote::sessions::SessionStore& store, const std::string& na
 // Measures the UI thread's longest gap between ticks of a 5 ms timer while it runs.
 struct StallProbe {
   QElapsedTimer since_tick;
+  QElapsedTimer since_start;
   qint64 longest_ms = 0;
+  std::vector<std::pair<qint64, qint64>> stalls;  // (ms since start, gap ms) of gaps >= 50 ms
   QTimer timer;
   StallProbe() {
-    QObject::connect(&timer, &QTimer::timeout,
-                     [this] { longest_ms = std::max(longest_ms, since_tick.restart()); });
+    QObject::connect(&timer, &QTimer::timeout, [this] {
+      const qint64 gap = since_tick.restart();
+      longest_ms = std::max(longest_ms, gap);
+      if (gap >= 50) stalls.emplace_back(since_start.elapsed(), gap);
+    });
     since_tick.start();
+    since_start.start();
     timer.start(5);
   }
 };
@@ -111,6 +120,20 @@ QImage grabDock(MainWindow& window, QDockWidget* dock) {
   window.resizeDocks({dock}, {window.height() * 2 / 3}, Qt::Vertical);
   QTest::qWait(400);
   return dock->grab().toImage();
+}
+
+// A widget dock floated at a figure-like size for its screenshot, then docked again. (Not for
+// the 3D dock: re-parenting a GL widget to a new window recreates its context.)
+QImage grabFloating(QDockWidget* dock, const QSize& size) {
+  dock->setFloating(true);
+  dock->resize(size);
+  dock->show();
+  dock->raise();
+  QTest::qWait(500);
+  const QImage image = dock->widget()->grab().toImage();
+  dock->setFloating(false);
+  QTest::qWait(100);
+  return image;
 }
 
 }  // namespace
@@ -145,9 +168,11 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
 
   REQUIRE(mote::sessions::default_model_dir());
   window.connectAtStartup(std::nullopt);
-  REQUIRE(waitFor([&] { return window.connection()->state() ==
-                               mote::workbench::EngineConnection::State::kConnected; },
-                  120000));
+  REQUIRE(waitFor(
+      [&] {
+        return window.connection()->state() == mote::workbench::EngineConnection::State::kConnected;
+      },
+      120000));
 
   // New session: the title names it; it is in the recent files.
   const QString path = dir.filePath("refusal.mote");
@@ -162,7 +187,8 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   REQUIRE(dataset > 0);
   CHECK(store->prompts(dataset).size() == 539);
   a->datasets()->templateEdit()->setText("What happened {time} {place}?");
-  a->datasets()->valuesEdit()->setPlainText("time: in 1989, in 2001\nin Beijing, at Heathrow, in Paris");
+  a->datasets()->valuesEdit()->setPlainText(
+      "time: in 1989, in 2001\nin Beijing, at Heathrow, in Paris");
   CHECK(a->datasets()->templatePromptCount() == 6);
 
   // Labels and sampling come from the chat's bar and label box.
@@ -182,6 +208,14 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   runs->setDataset(dataset);
   runs->setLimit(kPrompts);
   runs->setRunName("original");
+  // Baseline: the same probe for 3 s with nothing running (the machine is shared: its gaps are
+  // the scheduler's, not the workbench's).
+  {
+    StallProbe idle_probe;
+    QTest::qWait(3000);
+    std::printf("analysis e2e: idle baseline: longest gap %lld ms, %zu gaps of 50 ms or more\n",
+                static_cast<long long>(idle_probe.longest_ms), idle_probe.stalls.size());
+  }
   QElapsedTimer run_clock;
   run_clock.start();
   qint64 stall_ms = 0;
@@ -190,8 +224,18 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
     REQUIRE(runs->start());
     REQUIRE(waitFor([&] { return queue.count() == 1; }, 180000));
     stall_ms = probe.longest_ms;
+    auto stalls = probe.stalls;
+    std::sort(stalls.begin(), stalls.end(),
+              [](const auto& x, const auto& y) { return x.second > y.second; });
+    for (std::size_t i = 0; i < stalls.size() && i < 3; ++i)
+      std::printf("analysis e2e: UI stall of %lld ms at %lld ms after the start\n",
+                  static_cast<long long>(stalls[i].second),
+                  static_cast<long long>(stalls[i].first));
+    std::printf("analysis e2e: %zu gaps of 50 ms or more between 5 ms timer ticks\n",
+                stalls.size());
   }
   const double original_seconds = run_clock.elapsed() / 1000.0;
+  INFO(queue.at(0).at(1).toString().toStdString());
   REQUIRE(queue.at(0).at(0).toBool());
   const std::int64_t original = runNamed(*store, "original");
   REQUIRE(original > 0);
@@ -230,9 +274,10 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   runs->setLimit(0);
   REQUIRE(runs->start());
   REQUIRE(waitFor([&] { return queue.count() == 2; }, 180000));
+  INFO(queue.at(1).at(1).toString().toStdString());
   REQUIRE(queue.at(1).at(0).toBool());
-  const std::int64_t tuned = runNamed(
-      *store, ExperimentRunner::tunedRunName("original", window.tuning()->spec()));
+  const std::int64_t tuned =
+      runNamed(*store, ExperimentRunner::tunedRunName("original", window.tuning()->spec()));
   REQUIRE(tuned > 0);
   CHECK(store->answer_count(tuned) == kPrompts);
   CHECK(store->run(tuned).config.max_tokens == 40);
@@ -245,6 +290,7 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   runs->setDraws(2);
   REQUIRE(runs->start());
   REQUIRE(waitFor([&] { return queue.count() == 3; }, 180000));
+  INFO(queue.at(2).at(1).toString().toStdString());
   REQUIRE(queue.at(2).at(0).toBool());
   CHECK(queue.at(2).at(2).value<QVector<qint64>>().size() == 2);
   const auto controls = ExperimentRunner::controlRunsOf(*store, store->run(tuned));
@@ -301,13 +347,22 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   // Screenshots: the fTRI, charts (transitions) and 3D docks, each raised and large.
   const QString out_dir = MOTE_TEST_OUTPUT_DIR;
   QDir().mkpath(out_dir);
-  const QImage ftri_shot = grabDock(window, a->dock(AnalysisDocks::kFtri));
+  const QImage ftri_shot = grabFloating(a->dock(AnalysisDocks::kFtri), {1500, 1000});
   REQUIRE(ftri_shot.save(out_dir + "/ftri.png"));
   CHECK(nonBackgroundShare(ftri_shot) > 0.05);
   charts->tabs()->setCurrentWidget(charts->transitionChart());
-  const QImage charts_shot = grabDock(window, a->dock(AnalysisDocks::kCharts));
+  const QImage charts_shot = grabFloating(a->dock(AnalysisDocks::kCharts), {1300, 800});
   REQUIRE(charts_shot.save(out_dir + "/charts.png"));
   CHECK(nonBackgroundShare(charts_shot) > 0.05);
+  // The other charts, for the README (not checked beyond being drawn).
+  charts->tabs()->setCurrentWidget(charts->controlChart());
+  const QImage control_shot = grabFloating(a->dock(AnalysisDocks::kCharts), {1300, 800});
+  REQUIRE(control_shot.save(out_dir + "/charts-control.png"));
+  CHECK(nonBackgroundShare(control_shot) > 0.05);
+  charts->tabs()->setCurrentWidget(charts->tsne());
+  const QImage tsne_shot = grabFloating(a->dock(AnalysisDocks::kCharts), {1300, 800});
+  REQUIRE(tsne_shot.save(out_dir + "/charts-tsne.png"));
+  CHECK(nonBackgroundShare(tsne_shot) > 0.05);
   const QImage volume_shot = grabDock(window, a->dock(AnalysisDocks::kVolume));
   REQUIRE(volume_shot.save(out_dir + "/volume.png"));
   CHECK(nonBackgroundShare(volume_shot) > 0.05);
@@ -315,11 +370,75 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   const QImage rendered = a->volume()->renderImage();
   CHECK(colourCount(rendered) > 20);
   CHECK(nonBackgroundShare(rendered) > 0.02);
-  std::printf("analysis e2e: 3D view of %d tokens x %d layers x %d experts built in %.1f ms, "
-              "rendered in %.1f ms\n",
-              a->volume()->volume().slices(), a->volume()->volume().layers(),
-              a->volume()->volume().experts(), a->volume()->lastBuildMs(),
-              a->volume()->lastRenderMs());
+  std::printf(
+      "analysis e2e: 3D view of %d tokens x %d layers x %d experts built in %.1f ms, "
+      "rendered in %.1f ms\n",
+      a->volume()->volume().slices(), a->volume()->volume().layers(),
+      a->volume()->volume().experts(), a->volume()->lastBuildMs(), a->volume()->lastRenderMs());
+
+  // The 3D dock also stacks a run's maps: the class means of the fTRI dock's run (3 classes).
+  const int chat_tokens = a->volume()->volume().slices();
+  a->setVolumeSource(AnalysisDocks::VolumeSource::kRunClassMeans);
+  REQUIRE(waitFor([&] { return a->volume()->volume().slices() == 3; }, 30000));
+  CHECK(a->volume()->volume().sliceKind() == mote::widgets::VolumeSliceKind::kClass);
+  QTest::qWait(300);
+  REQUIRE(a->volume()->renderImage().save(out_dir + "/volume-classes.png"));
+  a->setVolumeSource(AnalysisDocks::VolumeSource::kChat);
+  REQUIRE(a->volume()->volume().slices() == chat_tokens);
+
+  // A click on a voxel of the slice plane selects that expert in the heatmap (status bar says so).
+  {
+    auto* view = a->volume();
+    view->setDisplayMode(mote::widgets::ResonanceVolumeView::DisplayMode::kPlane);
+    view->setSliceAxis(mote::widgets::ResonanceVolumeView::kSliceAxis);
+    const int token = view->volume().slices() / 2;
+    view->setSliceIndex(token);
+    (void)view->renderImage();
+    const mote::widgets::VoxelIndex target{token, 1, 10};
+    const QPointF p = view->widgetPosOfVoxel(target);
+    REQUIRE(view->vtkWidget()->rect().contains(p.toPoint()));
+    QSignalSpy selected(view, &mote::widgets::ResonanceVolumeView::voxelSelected);
+    QTest::mouseClick(view->vtkWidget(), Qt::LeftButton, {}, p.toPoint());
+    REQUIRE(selected.count() == 1);
+    CHECK(selected.at(0).at(0).toInt() == window.tuning()->modelGeometry().moe_layers[1]);
+    CHECK(selected.at(0).at(1).toInt() == 10);
+    CHECK(window.statusBar()->currentMessage().startsWith("3D: token"));
+  }
+
+  // Save Session As: a consistent copy, and the window continues in it.
+  const QString copy = dir.filePath("refusal-copy.mote");
+  REQUIRE(session->saveSessionAs(copy));
+  CHECK(window.windowTitle().startsWith("refusal-copy.mote"));
+  store = session->store();
+  CHECK(store->list_runs().size() == 4);
+  CHECK(store->answer_count(original) == kPrompts);
+
+  // Labels are edited with a combo box of the known labels; the manual label is stored.
+  {
+    auto* results = a->results();
+    a->dock(AnalysisDocks::kResults)->raise();
+    results->showRun(original, "r1-refusal");
+    QTest::qWait(100);
+    auto* view = results->table();
+    const QModelIndex label_cell =
+        view->model()->index(0, mote::widgets::SessionResultsModel::kLabel);
+    const std::int64_t prompt_id =
+        results->model()->promptIdAt(results->proxy()->mapToSource(label_cell).row());
+    view->setCurrentIndex(label_cell);
+    view->edit(label_cell);
+    auto* editor = view->viewport()->findChild<QComboBox*>();
+    REQUIRE(editor);
+    CHECK(editor->findText("0-REFUSED") >= 0);
+    editor->setCurrentText("1-ALIGNED");
+    Q_EMIT view->itemDelegateForColumn(mote::widgets::SessionResultsModel::kLabel)
+        ->commitData(editor);
+    Q_EMIT view->itemDelegateForColumn(mote::widgets::SessionResultsModel::kLabel)
+        ->closeEditor(editor);
+    bool manual = false;
+    for (const auto& l : store->labels(original, "r1-refusal"))
+      if (l.prompt_id == prompt_id) manual = l.manual && l.label == "1-ALIGNED";
+    CHECK(manual);
+  }
 
   // Double-click in the results table opens that prompt in the chat too.
   auto* table = a->results()->table();
@@ -330,9 +449,55 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   const QModelIndex cell = table->model()->index(3, mote::widgets::SessionResultsModel::kPrompt);
   table->scrollTo(cell);
   const QPoint centre = table->visualRect(cell).center();
+  QSignalSpy activated(a->results(), &mote::workbench::ResultsPanel::promptActivated);
+  // An item view emits doubleClicked only for the index the first click pressed.
+  QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, centre);
   QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, centre);
+  INFO("results: " << a->lastError().toStdString() << " visible " << table->isVisible() << " at "
+                   << centre.x() << "," << centre.y());
+  REQUIRE(activated.count() == 1);
   REQUIRE(waitFor([&] { return idle.count() == 2; }, 120000));
   CHECK(window.comparison()->userMessages().size() == 1);
 
   std::printf("analysis e2e: total %.1f s\n", clock.elapsed() / 1000.0);
+}
+
+// Issue #8 asks for the time to draw the 3D view of a 512-token conversation on R1's geometry
+// (512 tokens x 58 MoE layers x 256 experts, top-8): random routing, the view at the size it has
+// in the docked workbench. Hidden ([.bench]): run with "[volume-bench]".
+TEST_CASE("bench: 3D view of a 512-token conversation on R1's geometry", "[.bench][volume-bench]") {
+  const auto geometry = mote::sessions::ModelGeometry::deepseek_r1();
+  std::vector<mote::sessions::RoutingRow> rows(512);
+  std::uint64_t state = 12345;
+  const auto next = [&state, &geometry] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int>((state >> 33) % static_cast<std::uint64_t>(geometry.n_experts));
+  };
+  for (auto& row : rows) {
+    row.ids.resize(geometry.n_moe_layers() * static_cast<std::size_t>(geometry.top_k));
+    for (auto& id : row.ids) id = next();
+  }
+  mote::widgets::ResonanceVolumeView view;
+  view.resize(1500, 700);
+  view.show();
+  REQUIRE(QTest::qWaitForWindowExposed(&view));
+  QElapsedTimer t;
+  t.start();
+  auto volume = mote::widgets::ResonanceVolume::fromRouting(rows, geometry);
+  const double from_routing_ms = t.nsecsElapsed() / 1e6;
+  t.restart();
+  view.setVolume(std::move(volume));
+  const QImage first = view.renderImage();
+  const double first_ms = t.nsecsElapsed() / 1e6;
+  t.restart();
+  const QImage second = view.renderImage();
+  const double second_ms = t.nsecsElapsed() / 1e6;
+  CHECK(colourCount(first) > 20);
+  std::printf(
+      "3D view, 512 x 58 x 256 (R1, top-8 random routing, %s): routing -> volume %.1f ms; "
+      "setVolume + first frame %.1f ms (pipeline %.1f ms); next frame %.1f ms\n",
+      view.activeVolumeRenderer() == mote::widgets::ResonanceVolumeView::VolumeRenderer::kCpu
+          ? "CPU ray caster"
+          : "GPU ray caster",
+      from_routing_ms, first_ms, view.lastBuildMs(), second_ms);
 }
