@@ -5,6 +5,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
+#include <QShowEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QKeySequence>
@@ -289,10 +290,19 @@ void MainWindow::buildStatusBar() {
 void MainWindow::restoreLayout() {
   QSettings settings;
   if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1500, 900);
-  restoreState(settings.value("window/state").toByteArray());
+  default_layout_pending_ = !restoreState(settings.value("window/state").toByteArray());
   splitter_->restoreState(settings.value("window/splitter").toByteArray());
   const QString classifier = settings.value("chat/classifier").toString();
   if (!classifier.isEmpty()) classifier_box_->setCurrentText(classifier);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+  QMainWindow::showEvent(event);
+  if (!default_layout_pending_) return;
+  default_layout_pending_ = false;
+  // First start: the chat and the heatmap get two thirds of the height, the analysis docks
+  // (tabbed at the bottom) the rest.
+  resizeDocks({analysis_->dock(AnalysisDocks::kDatasets)}, {height() / 3}, Qt::Vertical);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -73,6 +73,7 @@ class MainWindow : public QMainWindow {
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  void showEvent(QShowEvent* event) override;
 
  private:
   void buildChatArea();
@@ -80,6 +81,7 @@ class MainWindow : public QMainWindow {
   void buildMenus();
   void buildStatusBar();
   void restoreLayout();
+  bool default_layout_pending_ = false;  // no saved layout: size the docks once shown
   void onConnectionState(EngineConnection::State state);
   void onConnected(const sessions::EngineModelInfo& model);
   void onAnswerFinished(Side side, const sessions::GenerationResult& result);
