@@ -16,7 +16,9 @@ void ComparisonSession::setEndpoint(const std::optional<sessions::EngineEndpoint
   endpoint_ = endpoint;
 }
 
-bool ComparisonSession::busy() const { return !done_[0] || !done_[1] || !pending_.isEmpty(); }
+bool ComparisonSession::busy() const {
+  return !done_[0] || !done_[1] || !pending_.isEmpty();
+}
 
 bool ComparisonSession::send(const QString& message, const sessions::SamplingSettings& sampling,
                              const sessions::TuningSpec& tuning) {
@@ -66,7 +68,8 @@ void ComparisonSession::startTurn() {
   sessions::SamplingSettings sampling = sampling_;
   if (!sampling.seed) {
     static std::mt19937_64 rng{std::random_device{}()};
-    sampling.seed = std::uniform_int_distribution<std::int64_t>(1, (std::int64_t{1} << 31) - 1)(rng);
+    sampling.seed =
+        std::uniform_int_distribution<std::int64_t>(1, (std::int64_t{1} << 31) - 1)(rng);
   }
   Q_EMIT turnStarted(message);
   for (int side = 0; side < 2; ++side) {

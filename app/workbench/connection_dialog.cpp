@@ -23,8 +23,8 @@ ConnectionDialog::ConnectionDialog(const ConnectionTarget& current, QWidget* par
   model_dir_ = new QLineEdit(current.model_dir, this);
   model_dir_->setObjectName("modelDir");
   auto* browse = new QPushButton(tr("Browse…"), this);
-  url_ = new QLineEdit(current.url.isEmpty() ? QStringLiteral("http://127.0.0.1:8000") : current.url,
-                       this);
+  url_ = new QLineEdit(
+      current.url.isEmpty() ? QStringLiteral("http://127.0.0.1:8000") : current.url, this);
   url_->setObjectName("engineUrl");
   api_key_ = new QLineEdit(current.api_key, this);
   api_key_->setEchoMode(QLineEdit::Password);
@@ -52,8 +52,8 @@ ConnectionDialog::ConnectionDialog(const ConnectionTarget& current, QWidget* par
   (current.kind == ConnectionTarget::Kind::kLocal ? local_ : remote_)->setChecked(true);
   connect(local_, &QRadioButton::toggled, this, &ConnectionDialog::updateEnabled);
   connect(browse, &QPushButton::clicked, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Model directory"),
-                                                          model_dir_->text());
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Model directory"), model_dir_->text());
     if (!dir.isEmpty()) model_dir_->setText(dir);
   });
   connect(buttons, &QDialogButtonBox::accepted, this, &ConnectionDialog::validateAndAccept);

@@ -86,12 +86,12 @@ void EngineConnection::connectTo(const ConnectionTarget& target) {
       if (target.kind == ConnectionTarget::Kind::kLocal) {
         sessions::LocalEngineOptions options;
         options.model_dir = target.model_dir.toStdString();
-        attempt->local = std::shared_ptr<sessions::LocalEngine>(
-            sessions::LocalEngine::start(options).release());
+        attempt->local =
+            std::shared_ptr<sessions::LocalEngine>(sessions::LocalEngine::start(options).release());
         attempt->endpoint = attempt->local->endpoint();
       } else {
-        attempt->endpoint = sessions::EngineEndpoint{target.url.toStdString(),
-                                                     target.api_key.toStdString()};
+        attempt->endpoint =
+            sessions::EngineEndpoint{target.url.toStdString(), target.api_key.toStdString()};
       }
       attempt->model = sessions::EngineClient(*attempt->endpoint).model();
     } catch (const std::exception& e) {
@@ -105,8 +105,8 @@ void EngineConnection::finishAttempt() {
   std::shared_ptr<Attempt> attempt = attempt_watcher_.result();
   if (!attempt || attempt->generation != generation_) return;  // superseded
   if (!attempt->error.isEmpty()) {
-    last_error_ = QStringLiteral("Could not connect to the %1: %2")
-                      .arg(target_.describe(), attempt->error);
+    last_error_ =
+        QStringLiteral("Could not connect to the %1: %2").arg(target_.describe(), attempt->error);
     setState(State::kFailed);
     Q_EMIT errorOccurred(last_error_);
     return;
@@ -119,7 +119,9 @@ void EngineConnection::finishAttempt() {
   Q_EMIT connected(*model_);
 }
 
-void EngineConnection::reconnect() { connectTo(target_); }
+void EngineConnection::reconnect() {
+  connectTo(target_);
+}
 
 void EngineConnection::disconnectEngine() {
   health_timer_.stop();

@@ -28,7 +28,9 @@ GenerationJob::~GenerationJob() {
   }
 }
 
-void GenerationJob::cancel() { cancel_->store(true); }
+void GenerationJob::cancel() {
+  cancel_->store(true);
+}
 
 void GenerationJob::start() {
   if (worker_) return;

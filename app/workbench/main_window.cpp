@@ -5,7 +5,6 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDockWidget>
-#include <QShowEvent>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QKeySequence>
@@ -16,6 +15,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
+#include <QShowEvent>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStringList>
@@ -411,7 +411,9 @@ void MainWindow::clearConversation() {
   refreshHeatmap();
 }
 
-void MainWindow::cancelGeneration() { comparison_->cancel(); }
+void MainWindow::cancelGeneration() {
+  comparison_->cancel();
+}
 
 void MainWindow::onAnswerFinished(Side side, const sessions::GenerationResult& result) {
   const int i = static_cast<int>(side);
@@ -442,8 +444,8 @@ void MainWindow::refreshHeatmap() {
   const auto mode = static_cast<widgets::HeatmapMode>(heatmap_mode_->currentData().toInt());
   const int side = heatmap_side_->currentIndex();
   if (mode == widgets::HeatmapMode::kDifference) {
-    heatmap_->setData(widgets::RoutingAccumulator::difference(
-        *accumulators_[1], *accumulators_[0], widgets::HeatmapMode::kAnswer));
+    heatmap_->setData(widgets::RoutingAccumulator::difference(*accumulators_[1], *accumulators_[0],
+                                                              widgets::HeatmapMode::kAnswer));
     return;
   }
   heatmap_->setData(accumulators_[side]->data(mode, hovered_token_));
@@ -455,7 +457,9 @@ void MainWindow::updateTuningStatus() {
                              .arg(tuning_->stimulatedCount()));
 }
 
-QString MainWindow::classifierName() const { return classifier_box_->currentText(); }
+QString MainWindow::classifierName() const {
+  return classifier_box_->currentText();
+}
 
 void MainWindow::updateTitle() {
   // "refusal.mote — MoTE Workbench — model": the session first, as in document applications.
@@ -495,9 +499,9 @@ bool MainWindow::templateStartsInThink() const {
 
 void MainWindow::exportHeatmap() {
   QString selected;
-  const QString path = QFileDialog::getSaveFileName(
-      this, tr("Export heatmap"), "heatmap.png", tr("PNG image (*.png);;SVG drawing (*.svg)"),
-      &selected);
+  const QString path =
+      QFileDialog::getSaveFileName(this, tr("Export heatmap"), "heatmap.png",
+                                   tr("PNG image (*.png);;SVG drawing (*.svg)"), &selected);
   if (path.isEmpty()) return;
   widgets::FigureOptions options;
   QString error;
@@ -512,8 +516,8 @@ void MainWindow::exportConversation() {
                                                     "conversation.md", tr("Markdown (*.md)"));
   if (path.isEmpty()) return;
   QString error;
-  const QString text = widgets::sideBySideMarkdown(panes_[0]->conversation(),
-                                                   panes_[1]->conversation());
+  const QString text =
+      widgets::sideBySideMarkdown(panes_[0]->conversation(), panes_[1]->conversation());
   if (!widgets::writeMarkdownFile(path, text, &error))
     QMessageBox::warning(this, tr("Export conversation"), error);
 }

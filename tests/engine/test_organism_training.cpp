@@ -222,9 +222,10 @@ TEST_CASE("organism training is deterministic for a seed", "[organism-training]"
   CHECK(read_text(c / "tokenizer.json") == read_text(a / "tokenizer.json"));
 }
 
-TEST_CASE("the shipped demo model matches its model card's sha256 and loads", "[organism-training]") {
-  const std::filesystem::path dir =
-      std::filesystem::path(MOTE_TEST_DATA_DIR) / ".." / ".." / "resources" / "models" / "mote-organism";
+TEST_CASE("the shipped demo model matches its model card's sha256 and loads",
+          "[organism-training]") {
+  const std::filesystem::path dir = std::filesystem::path(MOTE_TEST_DATA_DIR) / ".." / ".." /
+                                    "resources" / "models" / "mote-organism";
   INFO("shipped demo model: " << dir.string());
   REQUIRE(std::filesystem::is_regular_file(dir / "model.safetensors"));
   const std::string card_sum = card_sha256(read_text(dir / "README.md"));

@@ -65,9 +65,11 @@ TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-ru
   // First start (no remembered connection): the shipped demo model, without asking.
   REQUIRE(mote::sessions::default_model_dir());
   window.connectAtStartup(std::nullopt);
-  REQUIRE(waitFor([&] { return window.connection()->state() ==
-                               mote::workbench::EngineConnection::State::kConnected; },
-                  120000));
+  REQUIRE(waitFor(
+      [&] {
+        return window.connection()->state() == mote::workbench::EngineConnection::State::kConnected;
+      },
+      120000));
   const auto geometry = window.tuning()->modelGeometry();
   REQUIRE(geometry.n_experts > 0);
 
@@ -83,9 +85,8 @@ TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-ru
   QElapsedTimer since_tick;
   qint64 longest_stall_ms = 0;
   QTimer probe;
-  QObject::connect(&probe, &QTimer::timeout, [&] {
-    longest_stall_ms = std::max(longest_stall_ms, since_tick.restart());
-  });
+  QObject::connect(&probe, &QTimer::timeout,
+                   [&] { longest_stall_ms = std::max(longest_stall_ms, since_tick.restart()); });
   QTest::keyClick(window.promptEdit(), Qt::Key_Return, Qt::ControlModifier);
   REQUIRE(window.comparison()->busy());
   since_tick.start();
@@ -144,8 +145,9 @@ TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-ru
     }
   }
   CHECK(rows > 0);
-  CHECK(window.accumulator(Side::kTuned)->promptCounts().at(static_cast<std::size_t>(moe),
-                                                           static_cast<std::size_t>(address.expert)) == 0);
+  CHECK(window.accumulator(Side::kTuned)
+            ->promptCounts()
+            .at(static_cast<std::size_t>(moe), static_cast<std::size_t>(address.expert)) == 0);
 
   window.setHeatmapMode(mote::widgets::HeatmapMode::kDifference, Side::kTuned);
   QTest::qWait(100);

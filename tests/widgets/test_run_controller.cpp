@@ -180,8 +180,8 @@ TEST_CASE("run controller drives execute_run against a local engine on the tiny 
           "[run][engine]") {
   const auto executable = engineExecutable();
   INFO("mote-engine at " << executable.string()
-                          << " (the widget tests depend on the mote-engine target; or set "
-                             "MOTE_ENGINE_EXECUTABLE)");
+                         << " (the widget tests depend on the mote-engine target; or set "
+                            "MOTE_ENGINE_EXECUTABLE)");
   REQUIRE(std::filesystem::exists(executable));
   QTemporaryDir dir;
   const std::filesystem::path model = dir.filePath("model").toStdString();
