@@ -150,32 +150,15 @@ QString TuningDocument::checkStateMap(const StateMap& states) const {
 
 QString TuningDocument::checkStates(const QVector<ExpertAddress>& addresses,
                                     ExpertState state) const {
+  // The tuning as it would be after the change, checked like any other tuning.
+  StateMap next = states_;
   for (const auto& address : addresses) {
-    if (!geometry_.contains(address)) {
-      return tr("Expert %1 is not a routed expert of a MoE layer of this model.")
-          .arg(describeAddress(address));
-    }
+    if (state == ExpertState::kNone && geometry_.contains(address))
+      next.erase(address);
+    else
+      next[address] = state;  // an address out of range stays in, to be reported
   }
-  if (state != ExpertState::kStimulated) return {};
-  std::map<int, int> stimulated;
-  std::set<ExpertAddress> seen;
-  for (const auto& [address, s] : states_) {
-    if (s == ExpertState::kStimulated) ++stimulated[address.layer];
-  }
-  for (const auto& address : addresses) {
-    if (!seen.insert(address).second) continue;
-    if (this->state(address) != ExpertState::kStimulated) ++stimulated[address.layer];
-  }
-  for (const auto& [layer, count] : stimulated) {
-    if (count > geometry_.top_k) {
-      return tr("Layer %1 would have %2 stimulated experts; the engine allows at most top-k = %3 "
-                "per layer. Clear a stimulated expert of layer %1 first.")
-          .arg(layer)
-          .arg(count)
-          .arg(geometry_.top_k);
-    }
-  }
-  return {};
+  return checkStateMap(next);
 }
 
 QAction* TuningDocument::createUndoAction(QObject* parent) const {

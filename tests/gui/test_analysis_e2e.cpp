@@ -40,6 +40,7 @@
 #include "app/workbench/sampling_bar.h"
 #include "app/workbench/session_controller.h"
 #include "sessions/resources.h"
+#include "tests/gui/gui_test_support.h"
 #include "widgets/chart_random_control.h"
 #include "widgets/chart_transition.h"
 #include "widgets/ftri_view.h"
@@ -54,31 +55,14 @@ using mote::workbench::ExperimentRunner;
 using mote::workbench::MainWindow;
 using mote::workbench::RunsPanel;
 
+using mote::test::nonBackgroundShare;
+using mote::test::waitFor;
+
 namespace {
 
 // The first 60 prompts: years 1980-1985 at every place, so "in Beijing" / "in Shanghai" give
 // the planted 0-REFUSED class (about one in six prompts).
 constexpr int kPrompts = 60;
-
-bool waitFor(const std::function<bool()>& done, int timeout_ms) {
-  QElapsedTimer t;
-  t.start();
-  while (!done() && t.elapsed() < timeout_ms) QTest::qWait(20);
-  return done();
-}
-
-// Share of pixels that differ from the most common colour: 0 for a blank grab.
-double nonBackgroundShare(const QImage& image) {
-  std::map<QRgb, int> histogram;
-  for (int y = 0; y < image.height(); y += 2)
-    for (int x = 0; x < image.width(); x += 2) ++histogram[image.pixel(x, y)];
-  int most = 0, total = 0;
-  for (const auto& [rgb, n] : histogram) {
-    most = std::max(most, n);
-    total += n;
-  }
-  return total ? 1.0 - static_cast<double>(most) / total : 0.0;
-}
 
 // Distinct colours in an image (a uniform GL area has one or two).
 int colourCount(const QImage& image) {

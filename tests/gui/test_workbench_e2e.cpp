@@ -20,6 +20,7 @@
 #include "app/workbench/main_window.h"
 #include "app/workbench/sampling_bar.h"
 #include "sessions/resources.h"
+#include "tests/gui/gui_test_support.h"
 #include "widgets/chat_pane.h"
 #include "widgets/heatmap_source.h"
 #include "widgets/heatmap_view.h"
@@ -29,29 +30,8 @@ namespace fs = std::filesystem;
 using mote::workbench::MainWindow;
 using mote::workbench::Side;
 
-namespace {
-
-bool waitFor(const std::function<bool()>& done, int timeout_ms) {
-  QElapsedTimer t;
-  t.start();
-  while (!done() && t.elapsed() < timeout_ms) QTest::qWait(20);
-  return done();
-}
-
-// Share of pixels that differ from the most common colour: 0 for a blank grab.
-double nonBackgroundShare(const QImage& image) {
-  std::map<QRgb, int> histogram;
-  for (int y = 0; y < image.height(); y += 2)
-    for (int x = 0; x < image.width(); x += 2) ++histogram[image.pixel(x, y)];
-  int most = 0, total = 0;
-  for (const auto& [rgb, n] : histogram) {
-    most = std::max(most, n);
-    total += n;
-  }
-  return total ? 1.0 - static_cast<double>(most) / total : 0.0;
-}
-
-}  // namespace
+using mote::test::nonBackgroundShare;
+using mote::test::waitFor;
 
 TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-run", "[gui]") {
   QStandardPaths::setTestModeEnabled(true);  // QSettings of the test, not the user's
