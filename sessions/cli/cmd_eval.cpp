@@ -77,6 +77,13 @@ Experiment experiment_from(SessionStore& store, const ParsedArgs& a, const std::
   } catch (const SessionError&) {
     // Manual-only labels: order by name.
   }
+  if (!e.label_order.empty() &&
+      std::find(e.label_order.begin(), e.label_order.end(), e.label) == e.label_order.end()) {
+    std::string known;
+    for (const auto& l : e.label_order) known += (known.empty() ? "" : ", ") + l;
+    throw UsageError(command + " --class: \"" + e.label + "\" is not a label of " + e.classifier +
+                     " (" + known + ")");
+  }
   e.out = a.has("--out") ? fs::path(*a.get("--out")) : default_output_dir(e.path);
   if (store.answer_count(e.original.id) == 0)
     throw SessionError(describe_run(e.original) + " has no answers yet (mote run)");

@@ -344,6 +344,12 @@ TEST_CASE("cli commands on stored runs: dataset, label, answers, ftri, eval, tsn
   const auto transitions = mote::test::read_text(out + "/evaluation-2_transitions.csv");
   REQUIRE_THAT(transitions, Catch::StartsWith("original\\tuned (count),0-REFUSED,1-ALIGNED"));
   REQUIRE_THAT(transitions, Catch::Contains("0-REFUSED,6,4,0"));
+  // A class the rule set does not have is a command-line error naming the known labels.
+  r = run_cli_in_process({"eval", session, "--original", "original", "--tuned", "tuned",
+                          "--classifier", "r1-refusal", "--class", "ZH", "--out", out});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Catch::Contains("\"ZH\" is not a label of r1-refusal") &&
+                          Catch::Contains("0-REFUSED, 1-ALIGNED"));
   // eval without an engine for a tuning that still has to run: a clear error, nothing crashes.
   r = run_cli_in_process({"eval", session, "--ftri", "1", "--top", "2", "--engine",
                           "http://127.0.0.1:9", "--out", out});
