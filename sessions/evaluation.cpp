@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 #include <set>
 #include <sstream>
@@ -222,6 +223,27 @@ TuningSpec tuning_from_ranking(const std::vector<ExpertAddress>& ranking, std::s
   (direction == TuningDirection::kSuppress ? spec.suppress : spec.stimulate)
       .assign(ranking.begin(), ranking.begin() + static_cast<long>(n));
   return spec;
+}
+
+std::string to_string(TuningDirection direction) {
+  return direction == TuningDirection::kSuppress ? "suppress" : "stimulate";
+}
+
+std::string dose_unfit_reason(const std::vector<ExpertAddress>& ranking, std::size_t n,
+                              TuningDirection direction, const ModelGeometry& geometry) {
+  if (n > ranking.size())
+    return "the model has " + std::to_string(ranking.size()) + " routed experts";
+  if (direction != TuningDirection::kStimulate) return {};
+  std::map<int, int> per_layer;
+  for (std::size_t i = 0; i < n; ++i) {
+    const int layer = ranking[i].layer;
+    if (++per_layer[layer] > geometry.top_k) {
+      return "it stimulates more than " + std::to_string(geometry.top_k) + " experts in layer " +
+             std::to_string(layer) + ", the model selects " + std::to_string(geometry.top_k) +
+             " per token";
+    }
+  }
+  return {};
 }
 
 std::vector<TuningSpec> dose_curve_specs(const std::vector<ExpertAddress>& ranking,

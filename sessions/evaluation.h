@@ -84,6 +84,15 @@ std::vector<TuningSpec> dose_curve_specs(const std::vector<ExpertAddress>& ranki
                                          const std::vector<std::size_t>& doses,
                                          TuningDirection direction);
 
+// "suppress" / "stimulate" (run names, stored results).
+std::string to_string(TuningDirection direction);
+
+// Why the first n of `ranking` cannot be a dose in `direction` ("" if they can): more experts
+// than the model has, or stimulating more experts in one layer than the router selects per token
+// (the engine refuses that).
+std::string dose_unfit_reason(const std::vector<ExpertAddress>& ranking, std::size_t n,
+                              TuningDirection direction, const ModelGeometry& geometry);
+
 // The first n experts of a ranking as a tuning spec (the export "top-N as suppress/stimulate").
 TuningSpec tuning_from_ranking(const std::vector<ExpertAddress>& ranking, std::size_t n,
                                TuningDirection direction);

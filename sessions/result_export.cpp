@@ -32,6 +32,10 @@ std::vector<ExpertTableRow> expert_table(const ExpertStatistics& stats,
   return table;
 }
 
+std::string to_string(RankingEnd end) {
+  return end == RankingEnd::kTop ? "top" : "bottom";
+}
+
 std::vector<ExpertAddress> ranking_addresses(const std::vector<ExpertTableRow>& table,
                                              RankingEnd end) {
   std::vector<ExpertAddress> addresses;

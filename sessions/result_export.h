@@ -25,6 +25,7 @@ std::vector<ExpertTableRow> expert_table(const ExpertStatistics& stats,
                                          const ModelGeometry& geometry);
 // Which end of a resonance ranking: kTop = most resonant first, kBottom = most negative first.
 enum class RankingEnd { kTop, kBottom };
+std::string to_string(RankingEnd end);  // "top" / "bottom"
 // The addresses of a table from one end, e.g. for tuning_from_ranking or dose_curve_specs.
 std::vector<ExpertAddress> ranking_addresses(const std::vector<ExpertTableRow>& table,
                                              RankingEnd end = RankingEnd::kTop);

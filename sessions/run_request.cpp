@@ -106,6 +106,12 @@ RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineM
   return store.run(store.create_run(c));
 }
 
+std::string ranking_run_name(const std::string& original, std::int64_t ftri_result,
+                             TuningDirection direction, RankingEnd end, std::size_t n) {
+  return original + "-ftri" + std::to_string(ftri_result) + "-" + to_string(direction) + "-" +
+         to_string(end) + std::to_string(n);
+}
+
 RunRequest derived_request(const RunInfo& original, const TuningSpec& tuning, RunKind kind,
                            const std::string& name, std::optional<int> draw_index) {
   RunRequest r;

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "sessions/engine_client.h"
+#include "sessions/evaluation.h"
+#include "sessions/result_export.h"
 #include "sessions/session_store.h"
 
 namespace mote::sessions {
@@ -36,5 +38,11 @@ RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineM
 // tuning: what eval, control and dose compare against the original.
 RunRequest derived_request(const RunInfo& original, const TuningSpec& tuning, RunKind kind,
                            const std::string& name, std::optional<int> draw_index = std::nullopt);
+
+// The run that tunes the first n experts of an fTRI result's ranking:
+// <original>-ftri<RESULT>-<suppress|stimulate>-<top|bottom><n>. `mote eval --ftri --top`,
+// `mote dose` and the workbench's dose curve share these runs.
+std::string ranking_run_name(const std::string& original, std::int64_t ftri_result,
+                             TuningDirection direction, RankingEnd end, std::size_t n);
 
 }  // namespace mote::sessions

@@ -20,7 +20,7 @@ DoseCurveChartView::DoseCurveChartView(QWidget* parent) : QChartView(parent) {
   setRenderHint(QPainter::Antialiasing);
   chart()->setTitle(tr("Dose curve"));
   chart()->legend()->setAlignment(Qt::AlignBottom);
-  setMinimumSize(320, 240);
+  setMinimumSize(320, 160);
 }
 
 void DoseCurveChartView::setCurve(const sessions::DoseCurve& curve, const QString& label,

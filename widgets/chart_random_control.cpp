@@ -18,7 +18,7 @@ RandomControlChartView::RandomControlChartView(QWidget* parent) : QChartView(par
   setRenderHint(QPainter::Antialiasing);
   chart()->setTitle(tr("Random control"));
   chart()->legend()->setAlignment(Qt::AlignBottom);
-  setMinimumSize(320, 240);
+  setMinimumSize(320, 160);
 }
 
 std::vector<int> RandomControlChartView::histogram(const std::vector<double>& values, double low,

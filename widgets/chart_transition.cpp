@@ -19,7 +19,7 @@ TransitionChartView::TransitionChartView(QWidget* parent) : QChartView(parent) {
   setRenderHint(QPainter::Antialiasing);
   chart()->setTitle(tr("Class transitions"));
   chart()->legend()->setAlignment(Qt::AlignBottom);
-  setMinimumSize(320, 240);
+  setMinimumSize(320, 160);
 }
 
 void TransitionChartView::setTransitions(const sessions::TransitionMatrix& matrix,

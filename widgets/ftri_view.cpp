@@ -110,16 +110,18 @@ void FtriView::buildUi() {
   (new QVBoxLayout(top_box))->addWidget(top_table_);
   auto* bottom_box = new QGroupBox(tr("Least resonant (bottom)"), this);
   (new QVBoxLayout(bottom_box))->addWidget(bottom_table_);
-  auto* tables = new QWidget(this);
-  auto* tables_layout = new QHBoxLayout(tables);
-  tables_layout->setContentsMargins(0, 0, 0, 0);
-  tables_layout->addWidget(top_box);
-  tables_layout->addWidget(bottom_box);
-  auto* splitter = new QSplitter(Qt::Vertical, this);
+  // The map beside the two rankings (stacked): the dock usually sits in a wide, short strip
+  // under the chat, so stacking the map on the tables would set a tall minimum height.
+  top_table_->setMinimumHeight(60);
+  bottom_table_->setMinimumHeight(60);
+  auto* tables = new QSplitter(Qt::Vertical, this);
+  tables->addWidget(top_box);
+  tables->addWidget(bottom_box);
+  auto* splitter = new QSplitter(Qt::Horizontal, this);
   splitter->addWidget(heatmap_);
   splitter->addWidget(tables);
-  splitter->setStretchFactor(0, 5);
-  splitter->setStretchFactor(1, 4);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
 
   count_spin_ = new QSpinBox(this);
   count_spin_->setRange(1, 100000);

@@ -31,7 +31,7 @@ TsneScatterView::TsneScatterView(QWidget* parent) : QChartView(parent) {
   setRenderHint(QPainter::Antialiasing);
   chart()->setTitle(tr("t-SNE of activation maps"));
   chart()->legend()->setAlignment(Qt::AlignRight);
-  setMinimumSize(320, 240);
+  setMinimumSize(320, 160);
   setMouseTracking(true);
 }
 

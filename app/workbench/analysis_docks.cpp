@@ -84,6 +84,15 @@ AnalysisDocks::AnalysisDocks(MainWindow* window)
   connect(runs_, &RunsPanel::runSelected, results_,
           [this](qint64 run_id) { results_->showRun(run_id); });
   connect(runner_, &ExperimentRunner::queueFinished, this, &AnalysisDocks::onQueueFinished);
+  connect(runner_, &ExperimentRunner::doseCurveStored, this,
+          [this](qint64 result_id, const QString& skipped) {
+            dose_curve_result_ = result_id;
+            window_->statusBar()->showMessage(
+                skipped.isEmpty()
+                    ? tr("Dose curve stored (result %1)").arg(result_id)
+                    : tr("Dose curve stored (result %1); left out: %2").arg(result_id).arg(skipped),
+                10000);
+          });
   connect(runner_, &ExperimentRunner::stepStarted, this,
           [this](qint64, int index, int count, const QString& description) {
             window_->statusBar()->showMessage(
@@ -105,6 +114,7 @@ AnalysisDocks::AnalysisDocks(MainWindow* window)
     if (volume_) volume_->highlightExpert(layer, expert);
   });
   connect(ftri_, &widgets::FtriView::analysisReady, this, [this](qint64 id) {
+    runs_->reload();  // the dose-curve form lists the new result
     window_->statusBar()->showMessage(tr("fTRI result %1 shown").arg(id), 5000);
   });
 
@@ -325,6 +335,10 @@ void AnalysisDocks::onQueueFinished() {
   ftri_->reloadChoices();
   charts_->setPreferredClassifier(window_->classifierName());
   charts_->reload();
+  if (dose_curve_result_ != 0) {  // the curve the user started: show it
+    if (charts_->showDoseCurve(dose_curve_result_)) docks_[kCharts]->raise();
+    dose_curve_result_ = 0;
+  }
 }
 
 void AnalysisDocks::showVolumeOf(const sessions::GenerationResult& result) {

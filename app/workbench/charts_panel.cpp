@@ -159,6 +159,23 @@ void ChartsPanel::reload() {
   fillLabels();
 }
 
+bool ChartsPanel::showDoseCurve(qint64 result_id) {
+  if (!store_) return false;
+  try {
+    const auto r = store_->load_result(result_id);
+    if (r.kind != "dose-curve")
+      throw sessions::SessionError("result " + std::to_string(result_id) + " is a " + r.kind +
+                                   ", not a dose curve");
+    dose_->setCurve(sessions::DoseCurve::from_json(r.json.at("curve")),
+                    QString::fromStdString(r.json.value("label", std::string())));
+  } catch (const std::exception& e) {
+    Q_EMIT failed(tr("Dose curve %1: %2").arg(result_id).arg(QString::fromStdString(e.what())));
+    return false;
+  }
+  tabs_->setCurrentWidget(dose_);
+  return true;
+}
+
 void ChartsPanel::fillRuns() {
   const qint64 original = original_->currentData().toLongLong();
   const qint64 tuned = tuned_->currentData().toLongLong();

@@ -71,6 +71,9 @@ class ChartsPanel : public QWidget {
   // t-SNE of the form's original run (stored in the session).
   void computeTsne();
   void reload();
+  // Draws stored "dose-curve" result `result_id` and shows its tab (false with failed() if it
+  // cannot be read).
+  bool showDoseCurve(qint64 result_id);
   // Shows the newest stored evaluation, random control, dose curve and t-SNE of the session.
   void loadStored();
   // Exports the visible chart: PNG or SVG by the suffix, CSV for the data.

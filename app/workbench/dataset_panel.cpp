@@ -5,7 +5,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -15,6 +14,7 @@
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -74,7 +74,7 @@ DatasetPanel::DatasetPanel(QWidget* parent)
   buttons->addWidget(import_jsonl);
   buttons->addStretch(1);
 
-  auto* editor = new QGroupBox(tr("New dataset from a template"), this);
+  auto* editor = new QWidget(this);
   name_ = new QLineEdit(editor);
   name_->setPlaceholderText(tr("dataset name"));
   template_ = new QLineEdit(editor);
@@ -103,10 +103,15 @@ DatasetPanel::DatasetPanel(QWidget* parent)
   left_layout->setContentsMargins(0, 0, 0, 0);
   left_layout->addWidget(table_, 1);
   left_layout->addLayout(buttons);
-  left_layout->addWidget(editor);
+  // The template form shares the right side with the prompt preview, so the dock's minimum
+  // height is a table and a row of buttons, not the form (the chat keeps its room).
+  tabs_ = new QTabWidget(this);
+  tabs_->setObjectName("datasetTabs");
+  tabs_->addTab(preview_, tr("Prompts"));
+  tabs_->addTab(editor, tr("New from a template"));
   auto* split = new QSplitter(Qt::Horizontal, this);
   split->addWidget(left);
-  split->addWidget(preview_);
+  split->addWidget(tabs_);
   split->setStretchFactor(0, 1);
   split->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);
@@ -121,6 +126,7 @@ DatasetPanel::DatasetPanel(QWidget* parent)
   connect(values_, &QPlainTextEdit::textChanged, this, &DatasetPanel::updateCount);
   connect(model_, &widgets::SessionDatasetModel::loadFailed, this, &DatasetPanel::failed);
   connect(table_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+    tabs_->setCurrentWidget(preview_);
     updatePreview();
     Q_EMIT selectionChanged(selectedDataset());
   });

@@ -14,6 +14,7 @@ class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
+class QTabWidget;
 class QTableView;
 
 namespace mote::widgets {
@@ -39,6 +40,7 @@ class DatasetPanel : public QWidget {
   // be read), and the prompt count it gives (-1 with `error` set).
   sessions::PromptTemplate editedTemplate() const;
   int templatePromptCount(QString* error = nullptr) const;
+  QTabWidget* tabs() const { return tabs_; }
   QLineEdit* templateEdit() const { return template_; }
   QPlainTextEdit* valuesEdit() const { return values_; }
 
@@ -66,6 +68,7 @@ class DatasetPanel : public QWidget {
   widgets::DatasetPromptModel* prompts_;
   QTableView* table_;
   QTableView* preview_;
+  QTabWidget* tabs_;
   QComboBox* builtin_;
   QLineEdit* name_;
   QLineEdit* template_;

@@ -310,6 +310,92 @@ bool ExperimentRunner::startRandomControl(std::int64_t original_run, std::int64_
   }
 }
 
+bool ExperimentRunner::startDoseCurve(std::int64_t ftri_result,
+                                      const std::vector<std::size_t>& doses,
+                                      sessions::TuningDirection direction, sessions::RankingEnd end,
+                                      const Options& options) {
+  QString error;
+  if (!prepare(&error)) {
+    Q_EMIT failed(error);
+    return false;
+  }
+  auto* store = session_->store();
+  try {
+    const auto ftri = sessions::load_ftri(*store, ftri_result);
+    const auto original = store->run(ftri.run_id);
+    const auto ranking = sessions::ranking_addresses(ftri.analysis.table, end);
+    PendingDose dose;
+    dose.original_run = original.id;
+    dose.classifier = ftri.classifier;
+    dose.label = ftri.analysis.statistics.target;
+    dose.extra = {{"ftri_result", ftri_result},
+                  {"mode", sessions::to_string(direction)},
+                  {"end", sessions::to_string(end)}};
+    QStringList skipped;
+    std::vector<std::size_t> sorted = doses;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    for (const std::size_t n : sorted) {
+      if (n == 0) continue;
+      if (const auto why = sessions::dose_unfit_reason(ranking, n, direction, ftri.geometry);
+          !why.empty()) {
+        skipped << tr("n = %1: %2").arg(n).arg(QString::fromStdString(why));
+        continue;
+      }
+      dose.doses.push_back(n);
+    }
+    if (dose.doses.empty())
+      throw sessions::SessionError(
+          "no dose can be run" +
+          (skipped.isEmpty() ? std::string() : " (" + skipped.join("; ").toStdString() + ")"));
+    // A partly answered original (a subset) is compared over its prompts: answer as many.
+    const std::size_t total = store->prompts(original.config.dataset_id).size();
+    const std::size_t answered = store->answer_count(original.id);
+    const int limit =
+        options.limit > 0 ? options.limit : (answered < total ? static_cast<int>(answered) : 0);
+    std::vector<Step> steps;
+    for (std::size_t i = 0; i < dose.doses.size(); ++i) {
+      const std::size_t n = dose.doses[i];
+      const std::string name =
+          sessions::ranking_run_name(original.config.name, ftri_result, direction, end, n);
+      const auto request =
+          sessions::derived_request(original, sessions::tuning_from_ranking(ranking, n, direction),
+                                    sessions::RunKind::kTuned, name);
+      auto run = sessions::find_matching_run(*store, request);
+      if (!run) run = sessions::create_run(*store, request, *connection_->model());
+      dose.runs.push_back(run->id);
+      steps.push_back(
+          {run->id, tr("dose n = %1 (%2)").arg(n).arg(QString::fromStdString(name)), limit});
+    }
+    dose.skipped = skipped.join("; ");
+    Q_EMIT runsCreated();
+    Options labelled = options;
+    labelled.classifier = QString::fromStdString(ftri.classifier);
+    pending_dose_ = std::move(dose);
+    if (enqueue(std::move(steps), labelled)) return true;
+    pending_dose_.reset();
+    return false;
+  } catch (const std::exception& e) {
+    Q_EMIT failed(QString::fromStdString(e.what()));
+    return false;
+  }
+}
+
+void ExperimentRunner::storeDoseCurve() {
+  const PendingDose dose = std::move(*pending_dose_);
+  pending_dose_.reset();
+  if (!ok_) return;  // a run stopped early: the curve would mix finished and unfinished doses
+  try {
+    const auto result =
+        sessions::evaluate_dose_curve(*session_->store(), dose.original_run, dose.doses, dose.runs,
+                                      dose.classifier, dose.label, dose.extra);
+    Q_EMIT doseCurveStored(result.result_id, dose.skipped);
+  } catch (const std::exception& e) {
+    ok_ = false;
+    message_ = tr("Dose curve: %1").arg(QString::fromStdString(e.what()));
+  }
+}
+
 bool ExperimentRunner::enqueue(std::vector<Step> steps, const Options& options) {
   QString error;
   classifier_ = resolveClassifier(options.classifier, &error);
@@ -328,6 +414,7 @@ bool ExperimentRunner::enqueue(std::vector<Step> steps, const Options& options) 
 
 void ExperimentRunner::startNext() {
   if (next_ >= queue_.size()) {
+    if (pending_dose_) storeDoseCurve();
     current_ = 0;
     step_text_.clear();
     const QVector<qint64> runs = done_;
@@ -348,6 +435,7 @@ void ExperimentRunner::startNext() {
     message_ = tr("Could not start %1: another run is executing.").arg(step.description);
     queue_.clear();
     next_ = 0;
+    pending_dose_.reset();
     Q_EMIT queueFinished(false, message_, done_);
   }
 }

@@ -14,6 +14,8 @@
 
 #include "sessions/answer_classifier.h"
 #include "sessions/engine_client.h"
+#include "sessions/evaluation.h"
+#include "sessions/result_export.h"
 #include "sessions/run_request.h"
 
 namespace mote::widgets {
@@ -55,6 +57,14 @@ class ExperimentRunner : public QObject {
   // <tuned>-random<N>-s<seed>-d<d> like `mote control`.
   bool startRandomControl(std::int64_t original_run, std::int64_t tuned_run, int draws,
                           std::uint64_t seed, const Options& options);
+  // Dose curve of an fTRI result, like `mote dose`: one tuned run of its original per dose n
+  // (the first n of the ranking's `end`, suppressed or stimulated; doses that cannot be run are
+  // left out with a note in stepStarted's description), then the "dose-curve" result of the
+  // result's class and labels is stored (doseCurveStored) before queueFinished. The runs are
+  // labelled with the fTRI result's classifier, whatever options.classifier says.
+  bool startDoseCurve(std::int64_t ftri_result, const std::vector<std::size_t>& doses,
+                      sessions::TuningDirection direction, sessions::RankingEnd end,
+                      const Options& options);
 
   // The name a tuned run of `original` with `tuning` gets when none is given: the same tuning
   // gives the same name, so starting it again resumes it.
@@ -78,8 +88,21 @@ class ExperimentRunner : public QObject {
   // The whole queue is done: ok = every run finished or reached its limit.
   void queueFinished(bool ok, const QString& message, const QVector<qint64>& run_ids);
   void failed(const QString& message);
+  // A dose curve's runs finished and its result was stored (`skipped`: doses left out, why).
+  void doseCurveStored(qint64 result_id, const QString& skipped);
 
  private:
+  // What to store once a dose curve's runs are done.
+  struct PendingDose {
+    std::int64_t original_run = 0;
+    std::vector<std::size_t> doses;
+    std::vector<std::int64_t> runs;
+    std::string classifier;
+    std::string label;
+    nlohmann::json extra;
+    QString skipped;
+  };
+  void storeDoseCurve();
   struct Step {
     std::int64_t run_id = 0;
     QString description;
@@ -104,6 +127,7 @@ class ExperimentRunner : public QObject {
   QString step_text_;
   bool ok_ = true;
   QString message_;
+  std::optional<PendingDose> pending_dose_;
 };
 
 }  // namespace mote::workbench

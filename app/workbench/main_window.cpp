@@ -19,6 +19,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStringList>
+#include <QTimer>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -210,14 +211,19 @@ void MainWindow::buildHeatmapArea() {
   controls->addWidget(new QLabel(tr("of"), area));
   controls->addWidget(heatmap_side_);
   controls->addStretch(1);
-  controls->addWidget(new QLabel(tr("click: none → suppress → stimulate · drag: select · "
-                                    "Shift-drag: suppress · Ctrl-drag: stimulate"),
-                                 area));
   layout->addLayout(controls);
   heatmap_ = new widgets::HeatmapView(area);
   heatmap_->setObjectName("heatmap");
   heatmap_->setDocument(tuning_);
   layout->addWidget(heatmap_, 1);
+  // Under the map and wrapped, so the hint does not set the window's minimum width (the
+  // workbench must fit a 1600 px laptop screen beside the chat and the tuning dock).
+  auto* hint = new QLabel(tr("click: none → suppress → stimulate · drag: select · "
+                             "Shift-drag: suppress · Ctrl-drag: stimulate"),
+                          area);
+  hint->setWordWrap(true);
+  hint->setEnabled(false);  // drawn as a caption
+  layout->addWidget(hint);
   splitter_->addWidget(area);
   splitter_->setStretchFactor(0, 3);
   splitter_->setStretchFactor(1, 2);
@@ -228,6 +234,7 @@ void MainWindow::buildHeatmapArea() {
   tuning_panel_->setMinimumWidth(300);  // the table's four columns
   auto* dock = new QDockWidget(tr("Tuning"), this);
   dock->setObjectName("tuningDock");
+  tuning_dock_ = dock;
   dock->setWidget(tuning_panel_);
   addDockWidget(Qt::RightDockWidgetArea, dock);
   connect(tuning_panel_, &widgets::TuningPanel::expertActivated, heatmap_,
@@ -302,7 +309,13 @@ void MainWindow::showEvent(QShowEvent* event) {
   default_layout_pending_ = false;
   // First start: the chat and the heatmap get two thirds of the height, the analysis docks
   // (tabbed at the bottom) the rest.
-  resizeDocks({analysis_->dock(AnalysisDocks::kDatasets)}, {height() / 3}, Qt::Vertical);
+  // After the first layout pass: resizeDocks on a window not yet laid out is ignored.
+  QTimer::singleShot(0, this, [this] {
+    resizeDocks({analysis_->dock(AnalysisDocks::kDatasets)}, {height() / 3}, Qt::Vertical);
+    resizeDocks({tuning_dock_}, {tuning_dock_->minimumSizeHint().width()}, Qt::Horizontal);
+    const int width = splitter_->width();
+    splitter_->setSizes({width * 11 / 20, width * 9 / 20});  // chat, heatmap
+  });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

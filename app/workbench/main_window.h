@@ -114,6 +114,7 @@ class MainWindow : public QMainWindow {
   QSplitter* splitter_ = nullptr;
   QMenu* file_menu_ = nullptr;
   AnalysisDocks* analysis_ = nullptr;
+  QDockWidget* tuning_dock_ = nullptr;
   std::unique_ptr<sessions::AnswerClassifier> classifier_;
   int hovered_token_ = -1;
   Side hovered_side_ = Side::kTuned;

@@ -39,6 +39,7 @@ RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* par
   kind_->addItem(tr("Original (no tuning)"));
   kind_->addItem(tr("Tuned (the current tuning)"));
   kind_->addItem(tr("Random control (K draws)"));
+  kind_->addItem(tr("Dose curve (fTRI top n, several n)"));
   dataset_ = new QComboBox(form_box);
   dataset_->setObjectName("runDataset");
   original_ = new QComboBox(form_box);
@@ -60,6 +61,18 @@ RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* par
   limit_->setToolTip(
       tr("Answer only the first N prompts of the dataset (the run stays resumable). Tuned runs "
          "and controls of a partly answered original answer as many as it has."));
+  ftri_ = new QComboBox(form_box);
+  ftri_->setObjectName("runFtri");
+  ftri_->setToolTip(tr("The fTRI result whose ranking is tuned; its run is the original"));
+  doses_ = new QLineEdit(QStringLiteral("1,2,5,10,20,50"), form_box);
+  doses_->setObjectName("runDoses");
+  doses_->setToolTip(tr("Numbers of experts, comma-separated: one tuned run per number"));
+  direction_ = new QComboBox(form_box);
+  direction_->addItem(tr("suppress"));
+  direction_->addItem(tr("stimulate"));
+  end_ = new QComboBox(form_box);
+  end_->addItem(tr("top (most resonant)"));
+  end_->addItem(tr("bottom (least resonant)"));
   name_ = new QLineEdit(form_box);
   name_->setPlaceholderText(tr("run name (default: the dataset's, or derived)"));
   start_ = new QPushButton(tr("Start"), form_box);
@@ -75,6 +88,12 @@ RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* par
   control->addWidget(draws_);
   control->addWidget(draw_seed_);
   form->addRow(tr("Draws"), control);
+  form->addRow(tr("fTRI result"), ftri_);
+  auto* dose = new QHBoxLayout;
+  dose->addWidget(doses_, 1);
+  dose->addWidget(direction_);
+  dose->addWidget(end_);
+  form->addRow(tr("Doses"), dose);
   form->addRow(tr("Prompts"), limit_);
   form->addRow(tr("Name"), name_);
   form->addRow(settings_);
@@ -148,8 +167,9 @@ void RunsPanel::reload() {
 
 void RunsPanel::fillCombos() {
   const auto keep = [](QComboBox* box) { return box->currentData().toLongLong(); };
-  const qint64 dataset = keep(dataset_), original = keep(original_), tuned = keep(tuned_);
-  for (auto* box : {dataset_, original_, tuned_}) box->clear();
+  const qint64 dataset = keep(dataset_), original = keep(original_), tuned = keep(tuned_),
+               ftri = keep(ftri_);
+  for (auto* box : {dataset_, original_, tuned_, ftri_}) box->clear();
   if (!store_) return;
   try {
     for (const auto& d : store_->list_datasets())
@@ -162,6 +182,15 @@ void RunsPanel::fillCombos() {
       else if (r.config.kind == sessions::RunKind::kTuned)
         tuned_->addItem(text, static_cast<qlonglong>(r.id));
     }
+    for (const auto& r : store_->list_results("ftri")) {
+      const auto run = r.json.value("run_id", std::int64_t{0});
+      ftri_->addItem(tr("result %1: %2 in run %3 (%4)")
+                         .arg(r.id)
+                         .arg(QString::fromStdString(r.json.value("target", std::string())))
+                         .arg(run)
+                         .arg(QString::fromStdString(r.json.value("classifier", std::string()))),
+                     static_cast<qlonglong>(r.id));
+    }
   } catch (const std::exception& e) {
     Q_EMIT failed(QString::fromStdString(e.what()));
   }
@@ -169,6 +198,11 @@ void RunsPanel::fillCombos() {
     dataset_->setCurrentIndex(i);
   if (int i = original_->findData(static_cast<qlonglong>(original)); i >= 0)
     original_->setCurrentIndex(i);
+  // The newest fTRI result unless one was chosen.
+  if (int i = ftri_->findData(static_cast<qlonglong>(ftri)); i >= 0)
+    ftri_->setCurrentIndex(i);
+  else if (ftri_->count() > 0)
+    ftri_->setCurrentIndex(ftri_->count() - 1);
   // A new tuned run is the one the user most likely wants to control next.
   if (tuned_->count() > 0 && tuned_->count() != tuned_count_)
     tuned_->setCurrentIndex(tuned_->count() - 1);
@@ -179,17 +213,24 @@ void RunsPanel::fillCombos() {
 
 void RunsPanel::updateForm() {
   const auto kind = static_cast<Kind>(kind_->currentIndex());
+  const bool dose = kind == Kind::kDoseCurve;
   dataset_->setEnabled(kind == Kind::kOriginal);
-  original_->setEnabled(kind != Kind::kOriginal);
+  original_->setEnabled(kind == Kind::kTuned || kind == Kind::kRandomControl);
   tuned_->setEnabled(kind == Kind::kRandomControl);
   draws_->setEnabled(kind == Kind::kRandomControl);
   draw_seed_->setEnabled(kind == Kind::kRandomControl);
-  name_->setEnabled(kind != Kind::kRandomControl);
-  settings_->setText(kind == Kind::kOriginal
-                         ? tr("Sampling, max tokens and seed: the chat's settings bar. Labels: "
-                              "the chat's label box.")
-                         : tr("Sampling, max tokens and seed: the original run's (so the runs "
-                              "differ only by the tuning)."));
+  for (QWidget* w : std::initializer_list<QWidget*>{ftri_, doses_, direction_, end_})
+    w->setEnabled(dose);
+  name_->setEnabled(kind == Kind::kOriginal || kind == Kind::kTuned);
+  settings_->setText(
+      kind == Kind::kOriginal
+          ? tr("Sampling, max tokens and seed: the chat's settings bar. Labels: the chat's "
+               "label box.")
+      : dose ? tr("One tuned run of the fTRI result's run per dose, named like 'mote dose' "
+                  "(shared with the CLI). Labels and class: the fTRI result's. The curve is "
+                  "stored and drawn in Charts → Dose curve when the runs are done.")
+             : tr("Sampling, max tokens and seed: the original run's (so the runs differ only "
+                  "by the tuning)."));
 }
 
 void RunsPanel::setKind(Kind kind) {
@@ -212,6 +253,12 @@ void RunsPanel::setLimit(int prompts) {
 }
 void RunsPanel::setRunName(const QString& name) {
   name_->setText(name);
+}
+void RunsPanel::setFtriResult(std::int64_t id) {
+  ftri_->setCurrentIndex(ftri_->findData(static_cast<qlonglong>(id)));
+}
+void RunsPanel::setDoses(const QString& doses) {
+  doses_->setText(doses);
 }
 
 bool RunsPanel::start() {
@@ -241,6 +288,32 @@ bool RunsPanel::start() {
       return runner_->startRandomControl(original_->currentData().toLongLong(),
                                          tuned_->currentData().toLongLong(), draws_->value(),
                                          static_cast<std::uint64_t>(draw_seed_->value()), options);
+    case Kind::kDoseCurve: {
+      if (ftri_->currentIndex() < 0) {
+        Q_EMIT failed(tr("A dose curve needs an fTRI result (fTRI dock: Compute)."));
+        return false;
+      }
+      std::vector<std::size_t> doses;
+      for (const QString& part : doses_->text().split(',', Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int n = part.trimmed().toInt(&ok);
+        if (!ok || n <= 0) {
+          Q_EMIT failed(tr("Doses: '%1' is not a positive number of experts.").arg(part.trimmed()));
+          return false;
+        }
+        doses.push_back(static_cast<std::size_t>(n));
+      }
+      if (doses.empty()) {
+        Q_EMIT failed(tr("Doses: give at least one number of experts, e.g. 1,2,5,10."));
+        return false;
+      }
+      return runner_->startDoseCurve(
+          ftri_->currentData().toLongLong(), doses,
+          direction_->currentIndex() == 0 ? sessions::TuningDirection::kSuppress
+                                          : sessions::TuningDirection::kStimulate,
+          end_->currentIndex() == 0 ? sessions::RankingEnd::kTop : sessions::RankingEnd::kBottom,
+          options);
+    }
   }
   return false;
 }

@@ -1,8 +1,9 @@
 #pragma once
 // The Runs dock: the session's runs (SessionRunModel) and a form that starts a run of a dataset
-// as original, tuned (the current tuning, with the original's settings) or a random control of
-// K draws, executed by the ExperimentRunner with a RunPanel (progress, rate, ETA, cancel).
-// Sampling, tuning and classifier come from the main window through the provider functions.
+// as original, tuned (the current tuning, with the original's settings), a random control of
+// K draws or a dose curve of an fTRI result (top n for several n), executed by the ExperimentRunner
+// with a RunPanel (progress, rate, ETA, cancel). Sampling, tuning and classifier come from the main
+// window through the provider functions.
 #include <QWidget>
 #include <cstdint>
 #include <functional>
@@ -29,7 +30,7 @@ class ExperimentRunner;
 class RunsPanel : public QWidget {
   Q_OBJECT
  public:
-  enum class Kind { kOriginal = 0, kTuned = 1, kRandomControl = 2 };
+  enum class Kind { kOriginal = 0, kTuned = 1, kRandomControl = 2, kDoseCurve = 3 };
 
   struct Providers {
     std::function<sessions::SamplingSettings()> sampling;
@@ -52,6 +53,9 @@ class RunsPanel : public QWidget {
   void setDraws(int k);
   void setLimit(int prompts);
   void setRunName(const QString& name);
+  // Dose curve: the fTRI result and the doses ("1,2,5,10"); suppress/stimulate, top/bottom.
+  void setFtriResult(std::int64_t result_id);
+  void setDoses(const QString& doses);
   QPushButton* startButton() const { return start_; }
 
  public Q_SLOTS:
@@ -81,6 +85,10 @@ class RunsPanel : public QWidget {
   QSpinBox* draws_;
   QSpinBox* draw_seed_;
   QSpinBox* limit_;
+  QComboBox* ftri_;
+  QLineEdit* doses_;
+  QComboBox* direction_;
+  QComboBox* end_;
   QLineEdit* name_;
   QPushButton* start_;
   QLabel* step_;

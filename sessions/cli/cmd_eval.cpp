@@ -4,7 +4,6 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <sstream>
 
 #include "sessions/cli/cli_table.h"
@@ -136,8 +135,7 @@ RunInfo tuned_run(SessionStore& store, EngineSession& engine, const ParsedArgs& 
                          std::to_string(e.ftri->analysis.table.size()) + " routed experts");
     }
     tuning = tuning_from_ranking(ranking_addresses(e.ftri->analysis.table, end), n, direction);
-    name = e.original.config.name + "-ftri" + std::to_string(e.ftri->analysis.result_id) + "-" +
-           to_string(direction) + "-" + to_string(end) + std::to_string(n);
+    name = ranking_run_name(e.original.config.name, e.ftri->analysis.result_id, direction, end, n);
   }
   if (tuning.empty()) throw SessionError(command + ": the tuning is empty (nothing to compare)");
   if (auto n = a.get("--name")) name = *n;
@@ -335,25 +333,9 @@ int cmd_dose(const Args& args, CliContext& ctx) {
   const ModelGeometry& g = e.ftri->geometry;
   std::vector<std::size_t> doses;
   for (std::size_t n : sizes) {
-    if (n > ranking.size()) {
-      ctx.err << "note: skipping n = " << n << ": the model has " << ranking.size()
-              << " routed experts\n";
+    if (const std::string why = dose_unfit_reason(ranking, n, direction, g); !why.empty()) {
+      ctx.err << "note: skipping n = " << n << ": " << why << "\n";
       continue;
-    }
-    if (direction == TuningDirection::kStimulate) {
-      std::map<int, int> per_layer;
-      int worst = 0, worst_layer = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (++per_layer[ranking[i].layer] > worst) {
-          worst = per_layer[ranking[i].layer];
-          worst_layer = ranking[i].layer;
-        }
-      }
-      if (worst > g.top_k) {
-        ctx.err << "note: skipping n = " << n << ": it stimulates " << worst << " experts in layer "
-                << worst_layer << ", the model selects " << g.top_k << " per token\n";
-        continue;
-      }
     }
     doses.push_back(n);
   }
@@ -363,9 +345,8 @@ int cmd_dose(const Args& args, CliContext& ctx) {
   std::vector<std::int64_t> runs;
   for (std::size_t i = 0; i < doses.size(); ++i) {
     const std::size_t n = doses[i];
-    const std::string name = e.original.config.name + "-ftri" +
-                             std::to_string(e.ftri->analysis.result_id) + "-" +
-                             to_string(direction) + "-" + to_string(end) + std::to_string(n);
+    const std::string name =
+        ranking_run_name(e.original.config.name, e.ftri->analysis.result_id, direction, end, n);
     const RunInfo run =
         complete_run(store, engine,
                      derived_request(e.original, tuning_from_ranking(ranking, n, direction),

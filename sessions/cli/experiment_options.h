@@ -15,19 +15,11 @@ inline sessions::TuningDirection direction_from(const std::string& text, const s
   throw UsageError(what + ": expected suppress or stimulate, got '" + text + "'");
 }
 
-inline std::string to_string(sessions::TuningDirection direction) {
-  return direction == sessions::TuningDirection::kSuppress ? "suppress" : "stimulate";
-}
-
 // "top" / "bottom".
 inline sessions::RankingEnd ranking_end_from(const std::string& text, const std::string& what) {
   if (text == "top") return sessions::RankingEnd::kTop;
   if (text == "bottom") return sessions::RankingEnd::kBottom;
   throw UsageError(what + ": expected top or bottom, got '" + text + "'");
-}
-
-inline std::string to_string(sessions::RankingEnd end) {
-  return end == sessions::RankingEnd::kTop ? "top" : "bottom";
 }
 
 }  // namespace mote::cli

@@ -41,6 +41,7 @@
 #include "app/workbench/session_controller.h"
 #include "sessions/resources.h"
 #include "tests/gui/gui_test_support.h"
+#include "widgets/chart_dose_curve.h"
 #include "widgets/chart_random_control.h"
 #include "widgets/chart_transition.h"
 #include "widgets/ftri_view.h"
@@ -174,6 +175,9 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   a->datasets()->valuesEdit()->setPlainText(
       "time: in 1989, in 2001\nin Beijing, at Heathrow, in Paris");
   CHECK(a->datasets()->templatePromptCount() == 6);
+  // The template form is a tab beside the prompt preview, not a form under the table: the
+  // Datasets dock can shrink to a quarter of the window, leaving the chat its room.
+  CHECK(a->dock(AnalysisDocks::kDatasets)->minimumSizeHint().height() < window.height() / 4);
 
   // Labels and sampling come from the chat's bar and label box.
   auto* classifier_box = window.findChild<QComboBox*>("classifier");
@@ -300,6 +304,39 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   CHECK(charts->controlChart()->summary().draws.size() == 2);
   CHECK(store->list_results("evaluation").size() == 1);
   CHECK(store->list_results("random-control").size() == 1);
+
+  // The dose curve from the Runs dock: the fTRI ranking's top 2 and top 10 suppressed, in runs
+  // named like `mote dose`'s; the curve is stored and drawn in Charts -> Dose curve. A dose
+  // larger than the model's expert count is left out with a note, not an error.
+  const qint64 ftri_result = ready.at(0).at(0).toLongLong();
+  QSignalSpy dose_stored(a->runner(), &ExperimentRunner::doseCurveStored);
+  runs->setKind(RunsPanel::Kind::kDoseCurve);
+  runs->setFtriResult(ftri_result);
+  runs->setDoses("10, 2, 100000");
+  REQUIRE(runs->start());
+  REQUIRE(waitFor([&] { return queue.count() == 4; }, 180000));
+  INFO(queue.at(3).at(1).toString().toStdString());
+  REQUIRE(queue.at(3).at(0).toBool());
+  REQUIRE(dose_stored.count() == 1);
+  CHECK(dose_stored.at(0).at(1).toString().contains("n = 100000"));
+  const auto curves = store->list_results("dose-curve");
+  REQUIRE(curves.size() == 1);
+  CHECK(curves[0].id == dose_stored.at(0).at(0).toLongLong());
+  const auto curve = mote::sessions::DoseCurve::from_json(curves[0].json.at("curve"));
+  CHECK(curve.n_experts == std::vector<std::size_t>{2, 10});
+  for (const double f : curve.flip_rate) CHECK((f >= 0.0 && f <= 1.0));
+  const std::int64_t dose10 =
+      runNamed(*store, mote::sessions::ranking_run_name("original", ftri_result,
+                                                        mote::sessions::TuningDirection::kSuppress,
+                                                        mote::sessions::RankingEnd::kTop, 10));
+  REQUIRE(dose10 > 0);
+  CHECK(store->answer_count(dose10) == kPrompts);
+  CHECK(store->run(dose10).config.tuning.suppress ==
+        std::vector<mote::sessions::ExpertAddress>(top10.begin(), top10.end()));
+  CHECK(charts->tabs()->currentWidget() == charts->doseChart());
+  CHECK(charts->doseChart()->curve().n_experts == curve.n_experts);
+  std::printf("analysis e2e: dose curve (top n suppressed): n=2 %.1f %%, n=10 %.1f %%\n",
+              100.0 * curve.flip_rate[0], 100.0 * curve.flip_rate[1]);
   std::printf("analysis e2e: %s\n", qPrintable(charts->statusText()));
 
   // t-SNE of the original run; clicking a point sends that prompt to the chat with the run's
@@ -398,7 +435,7 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   REQUIRE(session->saveSessionAs(copy));
   CHECK(window.windowTitle().startsWith("refusal-copy.mote"));
   store = session->store();
-  CHECK(store->list_runs().size() == 4);
+  CHECK(store->list_runs().size() == 6);  // original, tuned, 2 controls, 2 doses
   CHECK(store->answer_count(original) == kPrompts);
 
   // Labels are edited with a combo box of the known labels; the manual label is stored.

@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QImage>
 #include <QPlainTextEdit>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <set>
 
+#include "app/workbench/analysis_docks.h"
 #include "app/workbench/main_window.h"
 #include "app/workbench/sampling_bar.h"
 #include "sessions/resources.h"
@@ -42,6 +44,13 @@ TEST_CASE("workbench: chat side by side, suppress by clicking the heatmap, re-ru
   // Shortcuts (Ctrl+Return, Ctrl+Z) need the active window; Xvfb has no window manager.
   QApplication::setActiveWindow(&window);
   REQUIRE(QTest::qWaitForWindowExposed(&window));
+  // The first-start layout fits a 1600 x 1000 screen and leaves the chat and the heatmap two
+  // thirds of the height (the analysis docks, tabbed at the bottom, get the rest).
+  QTest::qWait(100);
+  CHECK(window.width() <= 1600);
+  CHECK(window.heatmap()->width() >= 400);
+  CHECK(window.analysis()->dock(mote::workbench::AnalysisDocks::kDatasets)->height() <
+        window.height() * 2 / 5);
   // First start (no remembered connection): the shipped demo model, without asking.
   REQUIRE(mote::sessions::default_model_dir());
   window.connectAtStartup(std::nullopt);

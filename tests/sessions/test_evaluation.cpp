@@ -118,3 +118,20 @@ TEST_CASE("dose curve specs and ranking exports", "[evaluation]") {
   REQUIRE(back.flip_rate[5] == 0.6);
   REQUIRE_THROWS_AS(DoseCurve::from_json({{"n_experts", {1}}}), SessionError);
 }
+
+TEST_CASE("which doses a model can run", "[evaluation]") {
+  ModelGeometry g;
+  g.moe_layers = {1, 2};
+  g.n_experts = 4;
+  g.top_k = 2;
+  // Layer 1 three times within the first four: stimulating them would force 3 > top_k on.
+  const std::vector<ExpertAddress> ranking{{1, 0}, {2, 0}, {1, 1}, {1, 2}, {2, 1}};
+  CHECK(dose_unfit_reason(ranking, 3, TuningDirection::kStimulate, g).empty());
+  CHECK_THAT(dose_unfit_reason(ranking, 4, TuningDirection::kStimulate, g),
+             Catch::Contains("layer 1") && Catch::Contains("selects 2 per token"));
+  CHECK(dose_unfit_reason(ranking, 5, TuningDirection::kSuppress, g).empty());
+  CHECK_THAT(dose_unfit_reason(ranking, 6, TuningDirection::kSuppress, g),
+             Catch::Contains("5 routed experts"));
+  CHECK(to_string(TuningDirection::kSuppress) == "suppress");
+  CHECK(to_string(TuningDirection::kStimulate) == "stimulate");
+}
