@@ -140,7 +140,7 @@ RunInfo tuned_run(SessionStore& store, EngineSession& engine, const ParsedArgs& 
   if (tuning.empty()) throw SessionError(command + ": the tuning is empty (nothing to compare)");
   if (auto n = a.get("--name")) name = *n;
   return complete_run(store, engine, derived_request(e.original, tuning, RunKind::kTuned, name),
-                      e.classifier_argument, ctx, name);
+                      e.classifier_argument, ctx, name, subset_size(store, e.original));
 }
 
 std::string transition_table(const TransitionMatrix& m) {
@@ -268,7 +268,8 @@ int cmd_control(const Args& args, CliContext& ctx) {
         store, engine,
         derived_request(e.original, specs[d], RunKind::kRandomControl, name, static_cast<int>(d)),
         e.classifier_argument, ctx,
-        "draw " + std::to_string(d + 1) + "/" + std::to_string(specs.size()));
+        "draw " + std::to_string(d + 1) + "/" + std::to_string(specs.size()),
+        subset_size(store, e.original));
     control_runs.push_back(run.id);
   }
   std::int64_t result_id = 0;
@@ -353,7 +354,8 @@ int cmd_dose(const Args& args, CliContext& ctx) {
                                      RunKind::kTuned, name),
                      e.classifier_argument, ctx,
                      "n=" + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
-                         std::to_string(doses.size()) + ")");
+                         std::to_string(doses.size()) + ")",
+                     subset_size(store, e.original));
     runs.push_back(run.id);
   }
   const DoseEvaluation dose =

@@ -88,24 +88,33 @@ RunStatus execute_with_progress(SessionStore& store, const RunInfo& run, EngineS
 
 RunInfo complete_run(SessionStore& store, EngineSession& engine, const RunRequest& request,
                      const std::string& classifier_argument, CliContext& ctx,
-                     const std::string& progress_label) {
+                     const std::string& progress_label, std::size_t answer_upto) {
   auto existing = find_matching_run(store, request);
   RunInfo run = existing ? *existing : create_run(store, request, engine.model());
   const std::size_t total = store.prompts(run.config.dataset_id).size();
+  const std::size_t target = answer_upto > 0 ? std::min(answer_upto, total) : total;
   const std::size_t answered = store.answer_count(run.id);
-  if (answered < total) {
+  if (answered < target) {
     ctx.err << (existing ? "resuming " : "running ") << describe_run(run) << " ("
             << describe_tuning(run.config.tuning) << "): " << answered << "/" << total
-            << " answered\n";
+            << " answered";
+    if (target < total) ctx.err << ", answering the original's first " << target;
+    ctx.err << "\n";
     ExecuteOptions options;
     options.progress_label = progress_label;
+    if (target < total) options.limit = target - answered;
     execute_with_progress(store, run, engine, options, ctx);
-  } else if (run.status != RunStatus::kFinished) {
+  } else if (target == total && run.status != RunStatus::kFinished) {
     store.set_run_status(run.id, RunStatus::kFinished);
   }
   if (!classifier_argument.empty())
     ensure_labelled(store, store.run(run.id), classifier_argument, ctx);
   return store.run(run.id);
+}
+
+std::size_t subset_size(SessionStore& store, const RunInfo& original) {
+  const std::size_t answered = store.answer_count(original.id);
+  return answered < store.prompts(original.config.dataset_id).size() ? answered : 0;
 }
 
 int cmd_run(const Args& args, CliContext& ctx) {

@@ -221,6 +221,35 @@ TEST_CASE("mote CLI end to end: new, dataset, run, label, ftri, eval, control, t
   const auto tsne = parse_csv(mote::test::read_text(dir / "tsne.csv"), "tsne");
   REQUIRE(tsne.size() == 31);
   REQUIRE(tsne[0].at(3) == "label");
+
+  // A partly answered original (mote run --limit): eval, control and dose answer the same first
+  // prompts in their runs, not the whole dataset.
+  r = mote_ok(concat({"run", session, "--dataset", "years", "--name", "subset", "--max-tokens", "8",
+                      "--classifier", rules, "--limit", "12"},
+                     E),
+              dir.path());
+  REQUIRE_THAT(r.out, Catch::Contains("stopped (--limit)"));
+  r = mote_ok(concat({"eval", session, "--original", "subset", "--ftri", "1", "--top", "5", "--out",
+                      dir / "out"},
+                     E),
+              dir.path());
+  REQUIRE_THAT(r.err, Catch::Contains("answering the original's first 12"));
+  REQUIRE_THAT(r.out, Catch::Contains("12 prompts answered in both"));
+  r = mote_ok(concat({"dose", session, "--original", "subset", "--ftri", "1", "--sizes", "1,5",
+                      "--out", dir / "out"},
+                     E),
+              dir.path());
+  r = mote_ok(concat({"control", session, "--original", "subset", "--ftri", "1", "--top", "5",
+                      "--draws", "1", "--out", dir / "out"},
+                     E),
+              dir.path());
+  SessionStore after = SessionStore::open(session);
+  for (const auto& run : after.list_runs()) {
+    if (run.config.name.rfind("subset", 0) != 0) continue;
+    INFO("run " << run.config.name);
+    CHECK(after.answer_count(run.id) == 12);
+  }
+  CHECK(after.list_runs().size() == 4 + 4);  // subset, its top 1 and top 5, one control draw
 }
 
 TEST_CASE("mote run killed mid-run resumes without duplicates or losses, same answers",
