@@ -106,6 +106,23 @@ RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineM
   return store.run(store.create_run(c));
 }
 
+RunInfo find_or_create_run(SessionStore& store, const RunRequest& request,
+                           const EngineModelInfo& model) {
+  if (auto run = find_matching_run(store, request)) return *run;
+  return create_run(store, request, model);
+}
+
+std::size_t derived_answer_limit(SessionStore& store, const RunInfo& original) {
+  const std::size_t answered = store.answer_count(original.id);
+  return answered < store.prompts(original.config.dataset_id).size() ? answered : 0;
+}
+
+std::string control_run_name(const std::string& tuned, std::size_t experts, std::uint64_t seed,
+                             std::size_t draw) {
+  return tuned + "-random" + std::to_string(experts) + "-s" + std::to_string(seed) + "-d" +
+         std::to_string(draw);
+}
+
 std::string ranking_run_name(const std::string& original, std::int64_t ftri_result,
                              TuningDirection direction, RankingEnd end, std::size_t n) {
   return original + "-ftri" + std::to_string(ftri_result) + "-" + to_string(direction) + "-" +

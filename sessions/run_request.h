@@ -33,11 +33,24 @@ struct RunRequest {
 std::optional<RunInfo> find_matching_run(SessionStore& store, const RunRequest& request);
 // Creates the run for the engine's model (geometry, model id); the tuning is validated against it.
 RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineModelInfo& model);
+// find_matching_run, else create_run.
+RunInfo find_or_create_run(SessionStore& store, const RunRequest& request,
+                           const EngineModelInfo& model);
 
 // A run with the settings of `original` (dataset, sampling, seed, max_tokens) and another
 // tuning: what eval, control and dose compare against the original.
 RunRequest derived_request(const RunInfo& original, const TuningSpec& tuning, RunKind kind,
                            const std::string& name, std::optional<int> draw_index = std::nullopt);
+
+// How many prompts the runs derived from `original` answer: its answer count if it was left
+// partly answered (`mote run --limit`, the workbench's "first N"; prompts are answered in dataset
+// order, so the derived runs answer the same ones), else 0 (all).
+std::size_t derived_answer_limit(SessionStore& store, const RunInfo& original);
+
+// Draw `draw` of a random control of `tuned`: <tuned>-random<experts>-s<seed>-d<draw>
+// (`mote control` and the workbench share these runs).
+std::string control_run_name(const std::string& tuned, std::size_t experts, std::uint64_t seed,
+                             std::size_t draw);
 
 // The run that tunes the first n experts of an fTRI result's ranking:
 // <original>-ftri<RESULT>-<suppress|stimulate>-<top|bottom><n>. `mote eval --ftri --top`,

@@ -58,6 +58,12 @@ void TuningSpec::validate(const ModelGeometry& geometry) const {
   }
 }
 
+std::vector<ExpertAddress> TuningSpec::experts() const {
+  std::vector<ExpertAddress> all = suppress;
+  all.insert(all.end(), stimulate.begin(), stimulate.end());
+  return all;
+}
+
 nlohmann::json TuningSpec::to_json() const {
   return {{"suppress", list_json(suppress)}, {"stimulate", list_json(stimulate)}};
 }

@@ -15,6 +15,8 @@ struct TuningSpec {
   std::vector<ExpertAddress> stimulate;
 
   bool empty() const { return suppress.empty() && stimulate.empty(); }
+  // Every tuned expert: the suppressed ones, then the stimulated ones.
+  std::vector<ExpertAddress> experts() const;
   // Throws SessionError for an address outside the geometry, a duplicate, or an expert in both
   // lists (an error, never silently fixed).
   void validate(const ModelGeometry& geometry) const;

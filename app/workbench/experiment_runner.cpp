@@ -32,12 +32,6 @@ std::string shortHash(const std::string& text) {
   return buffer;
 }
 
-std::vector<sessions::ExpertAddress> tunedSet(const sessions::TuningSpec& t) {
-  std::vector<sessions::ExpertAddress> all = t.suppress;
-  all.insert(all.end(), t.stimulate.begin(), t.stimulate.end());
-  return all;
-}
-
 // The job a RunController executes for one run: execute_run until the run has `upto` answers
 // (0 = all), then label every answer. The controller's cancel flag is relayed to the executor's
 // own flag, which the limit raises too (execute_run polls one flag).
@@ -135,12 +129,6 @@ std::string ExperimentRunner::tunedRunName(const std::string& original,
   return name + "-" + shortHash(tuning.to_json().dump());
 }
 
-std::string ExperimentRunner::controlRunName(const std::string& tuned, std::size_t experts,
-                                             std::uint64_t seed, std::size_t draw) {
-  return tuned + "-random" + std::to_string(experts) + "-s" + std::to_string(seed) + "-d" +
-         std::to_string(draw);
-}
-
 std::vector<std::int64_t> ExperimentRunner::controlRunsOf(sessions::SessionStore& store,
                                                           const sessions::RunInfo& tuned) {
   std::vector<std::pair<int, std::int64_t>> found;
@@ -158,21 +146,27 @@ std::vector<std::int64_t> ExperimentRunner::controlRunsOf(sessions::SessionStore
   return ids;
 }
 
-bool ExperimentRunner::prepare(QString* error) {
+bool ExperimentRunner::prepare() {
+  QString error;
   if (busy()) {
-    *error = tr("Runs are already executing: wait or cancel them first.");
-    return false;
+    error = tr("Runs are already executing: wait or cancel them first.");
+  } else if (!session_->store()) {
+    error = tr("Open or create a session first (File → New Session…).");
+  } else {
+    endpoint_ = connection_->endpoint();
+    if (!endpoint_ || !connection_->model())
+      error = tr("Not connected to an engine (File → Connect to engine…).");
   }
-  if (!session_->store()) {
-    *error = tr("Open or create a session first (File → New Session…).");
-    return false;
-  }
-  endpoint_ = connection_->endpoint();
-  if (!endpoint_ || !connection_->model()) {
-    *error = tr("Not connected to an engine (File → Connect to engine…).");
-    return false;
-  }
-  return true;
+  if (error.isEmpty()) return true;
+  Q_EMIT failed(error);
+  return false;
+}
+
+int ExperimentRunner::derivedLimit(sessions::SessionStore& store, const sessions::RunInfo& original,
+                                   const Options& options) {
+  // A partly answered original (a subset) is compared over its prompts: answer as many.
+  return options.limit > 0 ? options.limit
+                           : static_cast<int>(sessions::derived_answer_limit(store, original));
 }
 
 std::shared_ptr<const sessions::AnswerClassifier> ExperimentRunner::resolveClassifier(
@@ -194,11 +188,7 @@ std::shared_ptr<const sessions::AnswerClassifier> ExperimentRunner::resolveClass
 bool ExperimentRunner::startOriginal(std::int64_t dataset_id, const QString& name,
                                      const sessions::SamplingSettings& sampling,
                                      const Options& options) {
-  QString error;
-  if (!prepare(&error)) {
-    Q_EMIT failed(error);
-    return false;
-  }
+  if (!prepare()) return false;
   auto* store = session_->store();
   try {
     sessions::DatasetInfo dataset;
@@ -215,10 +205,9 @@ bool ExperimentRunner::startOriginal(std::int64_t dataset_id, const QString& nam
     request.top_k = sampling.top_k;
     // The chat's "0 = random seed" makes no sense for a reproducible run: seed 1 like the CLI.
     request.seed = sampling.seed && *sampling.seed != 0 ? *sampling.seed : 1;
-    auto run = sessions::find_matching_run(*store, request);
-    if (!run) run = sessions::create_run(*store, request, *connection_->model());
+    const auto run = sessions::find_or_create_run(*store, request, *connection_->model());
     Q_EMIT runsCreated();
-    return enqueue({{run->id, tr("original run '%1'").arg(QString::fromStdString(request.name)),
+    return enqueue({{run.id, tr("original run '%1'").arg(QString::fromStdString(request.name)),
                      options.limit}},
                    options);
   } catch (const std::exception& e) {
@@ -229,11 +218,7 @@ bool ExperimentRunner::startOriginal(std::int64_t dataset_id, const QString& nam
 
 bool ExperimentRunner::startTuned(std::int64_t original_run, const sessions::TuningSpec& tuning,
                                   const QString& name, const Options& options) {
-  QString error;
-  if (!prepare(&error)) {
-    Q_EMIT failed(error);
-    return false;
-  }
+  if (!prepare()) return false;
   if (tuning.empty()) {
     Q_EMIT failed(tr("The tuning is empty: suppress or stimulate experts first (heatmap, fTRI)."));
     return false;
@@ -246,15 +231,10 @@ bool ExperimentRunner::startTuned(std::int64_t original_run, const sessions::Tun
                                      : name.trimmed().toStdString();
     const auto request =
         sessions::derived_request(original, tuning, sessions::RunKind::kTuned, run_name);
-    auto run = sessions::find_matching_run(*store, request);
-    if (!run) run = sessions::create_run(*store, request, *connection_->model());
+    const auto run = sessions::find_or_create_run(*store, request, *connection_->model());
     Q_EMIT runsCreated();
-    // A partly answered original (a subset) is compared over its prompts: answer as many.
-    const std::size_t total = store->prompts(original.config.dataset_id).size();
-    const std::size_t answered = store->answer_count(original_run);
-    const int limit =
-        options.limit > 0 ? options.limit : (answered < total ? static_cast<int>(answered) : 0);
-    return enqueue({{run->id, tr("tuned run '%1'").arg(QString::fromStdString(run_name)), limit}},
+    const int limit = derivedLimit(*store, original, options);
+    return enqueue({{run.id, tr("tuned run '%1'").arg(QString::fromStdString(run_name)), limit}},
                    options);
   } catch (const std::exception& e) {
     Q_EMIT failed(QString::fromStdString(e.what()));
@@ -264,11 +244,7 @@ bool ExperimentRunner::startTuned(std::int64_t original_run, const sessions::Tun
 
 bool ExperimentRunner::startRandomControl(std::int64_t original_run, std::int64_t tuned_run,
                                           int draws, std::uint64_t seed, const Options& options) {
-  QString error;
-  if (!prepare(&error)) {
-    Q_EMIT failed(error);
-    return false;
-  }
+  if (!prepare()) return false;
   if (draws <= 0) {
     Q_EMIT failed(tr("The random control needs at least one draw."));
     return false;
@@ -279,7 +255,7 @@ bool ExperimentRunner::startRandomControl(std::int64_t original_run, std::int64_
     const auto tuned = store->run(tuned_run);
     if (tuned.config.dataset_id != original.config.dataset_id)
       throw sessions::SessionError("the tuned run and the original use different datasets");
-    const auto exclude = tunedSet(tuned.config.tuning);
+    const auto exclude = tuned.config.tuning.experts();
     if (exclude.empty())
       throw sessions::SessionError("run '" + tuned.config.name + "' has no tuning to control");
     const auto direction = tuned.config.tuning.suppress.empty()
@@ -288,19 +264,16 @@ bool ExperimentRunner::startRandomControl(std::int64_t original_run, std::int64_
     const auto specs =
         sessions::random_control_draws(tuned.config.geometry, static_cast<std::size_t>(draws),
                                        exclude.size(), exclude, seed, direction);
-    const std::size_t total = store->prompts(original.config.dataset_id).size();
-    const std::size_t answered = store->answer_count(original_run);
-    const int limit =
-        options.limit > 0 ? options.limit : (answered < total ? static_cast<int>(answered) : 0);
+    const int limit = derivedLimit(*store, original, options);
     std::vector<Step> steps;
     for (std::size_t d = 0; d < specs.size(); ++d) {
-      const std::string name = controlRunName(tuned.config.name, exclude.size(), seed, d);
+      const std::string name =
+          sessions::control_run_name(tuned.config.name, exclude.size(), seed, d);
       const auto request = sessions::derived_request(
           original, specs[d], sessions::RunKind::kRandomControl, name, static_cast<int>(d));
-      auto run = sessions::find_matching_run(*store, request);
-      if (!run) run = sessions::create_run(*store, request, *connection_->model());
+      const auto run = sessions::find_or_create_run(*store, request, *connection_->model());
       steps.push_back(
-          {run->id, tr("random control draw %1/%2").arg(d + 1).arg(specs.size()), limit});
+          {run.id, tr("random control draw %1/%2").arg(d + 1).arg(specs.size()), limit});
     }
     Q_EMIT runsCreated();
     return enqueue(std::move(steps), options);
@@ -314,11 +287,7 @@ bool ExperimentRunner::startDoseCurve(std::int64_t ftri_result,
                                       const std::vector<std::size_t>& doses,
                                       sessions::TuningDirection direction, sessions::RankingEnd end,
                                       const Options& options) {
-  QString error;
-  if (!prepare(&error)) {
-    Q_EMIT failed(error);
-    return false;
-  }
+  if (!prepare()) return false;
   auto* store = session_->store();
   try {
     const auto ftri = sessions::load_ftri(*store, ftri_result);
@@ -348,11 +317,7 @@ bool ExperimentRunner::startDoseCurve(std::int64_t ftri_result,
       throw sessions::SessionError(
           "no dose can be run" +
           (skipped.isEmpty() ? std::string() : " (" + skipped.join("; ").toStdString() + ")"));
-    // A partly answered original (a subset) is compared over its prompts: answer as many.
-    const std::size_t total = store->prompts(original.config.dataset_id).size();
-    const std::size_t answered = store->answer_count(original.id);
-    const int limit =
-        options.limit > 0 ? options.limit : (answered < total ? static_cast<int>(answered) : 0);
+    const int limit = derivedLimit(*store, original, options);
     std::vector<Step> steps;
     for (std::size_t i = 0; i < dose.doses.size(); ++i) {
       const std::size_t n = dose.doses[i];
@@ -361,11 +326,10 @@ bool ExperimentRunner::startDoseCurve(std::int64_t ftri_result,
       const auto request =
           sessions::derived_request(original, sessions::tuning_from_ranking(ranking, n, direction),
                                     sessions::RunKind::kTuned, name);
-      auto run = sessions::find_matching_run(*store, request);
-      if (!run) run = sessions::create_run(*store, request, *connection_->model());
-      dose.runs.push_back(run->id);
+      const auto run = sessions::find_or_create_run(*store, request, *connection_->model());
+      dose.runs.push_back(run.id);
       steps.push_back(
-          {run->id, tr("dose n = %1 (%2)").arg(n).arg(QString::fromStdString(name)), limit});
+          {run.id, tr("dose n = %1 (%2)").arg(n).arg(QString::fromStdString(name)), limit});
     }
     dose.skipped = skipped.join("; ");
     Q_EMIT runsCreated();

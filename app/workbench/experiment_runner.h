@@ -59,7 +59,7 @@ class ExperimentRunner : public QObject {
                           std::uint64_t seed, const Options& options);
   // Dose curve of an fTRI result, like `mote dose`: one tuned run of its original per dose n
   // (the first n of the ranking's `end`, suppressed or stimulated; doses that cannot be run are
-  // left out with a note in stepStarted's description), then the "dose-curve" result of the
+  // left out, named in doseCurveStored's `skipped`), then the "dose-curve" result of the
   // result's class and labels is stored (doseCurveStored) before queueFinished. The runs are
   // labelled with the fTRI result's classifier, whatever options.classifier says.
   bool startDoseCurve(std::int64_t ftri_result, const std::vector<std::size_t>& doses,
@@ -69,8 +69,6 @@ class ExperimentRunner : public QObject {
   // The name a tuned run of `original` with `tuning` gets when none is given: the same tuning
   // gives the same name, so starting it again resumes it.
   static std::string tunedRunName(const std::string& original, const sessions::TuningSpec& tuning);
-  static std::string controlRunName(const std::string& tuned, std::size_t experts,
-                                    std::uint64_t seed, std::size_t draw);
   // The random-control runs of `tuned` stored in the session (by their names), in draw order.
   static std::vector<std::int64_t> controlRunsOf(sessions::SessionStore& store,
                                                  const sessions::RunInfo& tuned);
@@ -108,7 +106,12 @@ class ExperimentRunner : public QObject {
     QString description;
     int limit = 0;
   };
-  bool prepare(QString* error);
+  // Checks that runs can start (idle, a session, an engine); emits failed() if not.
+  bool prepare();
+  // The per-run prompt limit of a run derived from `original`: options.limit, else the
+  // original's answer count if it is a subset (sessions::derived_answer_limit).
+  static int derivedLimit(sessions::SessionStore& store, const sessions::RunInfo& original,
+                          const Options& options);
   bool enqueue(std::vector<Step> steps, const Options& options);
   void startNext();
   void onFinished(qint64 run_id, int status, const QString& error);

@@ -140,7 +140,7 @@ RunInfo tuned_run(SessionStore& store, EngineSession& engine, const ParsedArgs& 
   if (tuning.empty()) throw SessionError(command + ": the tuning is empty (nothing to compare)");
   if (auto n = a.get("--name")) name = *n;
   return complete_run(store, engine, derived_request(e.original, tuning, RunKind::kTuned, name),
-                      e.classifier_argument, ctx, name, subset_size(store, e.original));
+                      e.classifier_argument, ctx, name, derived_answer_limit(store, e.original));
 }
 
 std::string transition_table(const TransitionMatrix& m) {
@@ -166,12 +166,6 @@ std::string flip_lines(const FlipRates& f) {
          f.label +
          " originally are not after tuning\nreverse: " + ratio(f.became_class, f.n_other) +
          " of the other prompts became " + f.label + "\n";
-}
-
-std::vector<ExpertAddress> tuned_set(const TuningSpec& t) {
-  std::vector<ExpertAddress> all = t.suppress;
-  all.insert(all.end(), t.stimulate.begin(), t.stimulate.end());
-  return all;
 }
 
 std::string expert_list(const std::vector<ExpertAddress>& list, std::size_t max_shown) {
@@ -218,7 +212,7 @@ int cmd_eval(const Args& args, CliContext& ctx) {
       evaluate_tuning(store, e.original.id, tuned.id, e.classifier, e.label, e.label_order);
   ctx.out << "original: " << describe_run(e.original) << "; tuned: " << describe_run(tuned) << " ("
           << describe_tuning(tuned.config.tuning) << ": "
-          << expert_list(tuned_set(tuned.config.tuning), 10) << ")\n"
+          << expert_list(tuned.config.tuning.experts(), 10) << ")\n"
           << ev.n_prompts << " prompts answered in both, labels " << e.classifier
           << " (rows: original, columns: tuned; row %)\n"
           << transition_table(ev.transitions) << flip_lines(ev.flips);
@@ -251,7 +245,7 @@ int cmd_control(const Args& args, CliContext& ctx) {
   const RunInfo tuned = tuned_run(store, engine, a, e, ctx, "mote control");
   const std::size_t draws = a.get_count_or("--draws", 10);
   if (draws == 0) throw UsageError("mote control --draws: must be positive");
-  const auto exclude = tuned_set(tuned.config.tuning);
+  const auto exclude = tuned.config.tuning.experts();
   const std::size_t n = a.get_count_or("--experts", exclude.size());
   if (n == 0) throw UsageError("mote control --experts: must be positive");
   const std::uint64_t seed = a.get_u64("--seed").value_or(1);
@@ -262,14 +256,13 @@ int cmd_control(const Args& args, CliContext& ctx) {
       random_control_draws(tuned.config.geometry, draws, n, exclude, seed, direction);
   std::vector<std::int64_t> control_runs;
   for (std::size_t d = 0; d < specs.size(); ++d) {
-    const std::string name = tuned.config.name + "-random" + std::to_string(n) + "-s" +
-                             std::to_string(seed) + "-d" + std::to_string(d);
+    const std::string name = control_run_name(tuned.config.name, n, seed, d);
     const RunInfo run = complete_run(
         store, engine,
         derived_request(e.original, specs[d], RunKind::kRandomControl, name, static_cast<int>(d)),
         e.classifier_argument, ctx,
         "draw " + std::to_string(d + 1) + "/" + std::to_string(specs.size()),
-        subset_size(store, e.original));
+        derived_answer_limit(store, e.original));
     control_runs.push_back(run.id);
   }
   std::int64_t result_id = 0;
@@ -286,7 +279,7 @@ int cmd_control(const Args& args, CliContext& ctx) {
     const FlipRates f = flip_rates(original, other, e.label);
     reverse_sum += f.reverse_rate;
     table.row({std::to_string(d), std::to_string(control_runs[d]),
-               expert_list(tuned_set(specs[d]), 4), percent(f.rate), percent(f.reverse_rate)});
+               expert_list(specs[d].experts(), 4), percent(f.rate), percent(f.reverse_rate)});
   }
   table.row({"tuned", std::to_string(tuned.id), expert_list(exclude, 4), percent(tuned_flips.rate),
              percent(tuned_flips.reverse_rate)});
@@ -355,7 +348,7 @@ int cmd_dose(const Args& args, CliContext& ctx) {
                      e.classifier_argument, ctx,
                      "n=" + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
                          std::to_string(doses.size()) + ")",
-                     subset_size(store, e.original));
+                     derived_answer_limit(store, e.original));
     runs.push_back(run.id);
   }
   const DoseEvaluation dose =

@@ -112,11 +112,6 @@ RunInfo complete_run(SessionStore& store, EngineSession& engine, const RunReques
   return store.run(run.id);
 }
 
-std::size_t subset_size(SessionStore& store, const RunInfo& original) {
-  const std::size_t answered = store.answer_count(original.id);
-  return answered < store.prompts(original.config.dataset_id).size() ? answered : 0;
-}
-
 int cmd_run(const Args& args, CliContext& ctx) {
   ArgParser parser(
       "mote run",

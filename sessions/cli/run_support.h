@@ -38,15 +38,10 @@ sessions::RunStatus execute_with_progress(sessions::SessionStore& store,
 
 // Finds or creates the run, executes what is pending (connecting to the engine only then) and
 // labels it with the classifier. Returns the run: finished, or, with `answer_upto` > 0, answered
-// up to that many prompts (a derived run of a partly answered original: `subset_size`).
+// up to that many prompts (a derived run of a partly answered original: derived_answer_limit).
 sessions::RunInfo complete_run(sessions::SessionStore& store, EngineSession& engine,
                                const RunRequest& request, const std::string& classifier_argument,
                                CliContext& ctx, const std::string& progress_label = {},
                                std::size_t answer_upto = 0);
-
-// How many prompts runs derived from `original` should answer: its answer count if `mote run
-// --limit` left it partly answered (prompts are answered in dataset order, so the derived runs
-// answer the same ones), else 0 (all).
-std::size_t subset_size(sessions::SessionStore& store, const sessions::RunInfo& original);
 
 }  // namespace mote::cli
