@@ -372,25 +372,22 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   // Screenshots: the fTRI, charts (transitions) and 3D docks, each raised and large.
   const QString out_dir = MOTE_TEST_OUTPUT_DIR;
   QDir().mkpath(out_dir);
-  const QImage ftri_shot = grabFloating(a->dock(AnalysisDocks::kFtri), {1500, 1000});
-  REQUIRE(ftri_shot.save(out_dir + "/ftri.png"));
-  CHECK(nonBackgroundShare(ftri_shot) > 0.05);
-  charts->tabs()->setCurrentWidget(charts->transitionChart());
-  const QImage charts_shot = grabFloating(a->dock(AnalysisDocks::kCharts), {1300, 800});
-  REQUIRE(charts_shot.save(out_dir + "/charts.png"));
-  CHECK(nonBackgroundShare(charts_shot) > 0.05);
-  // The other charts, for the README (not checked beyond being drawn).
-  charts->tabs()->setCurrentWidget(charts->controlChart());
-  const QImage control_shot = grabFloating(a->dock(AnalysisDocks::kCharts), {1300, 800});
-  REQUIRE(control_shot.save(out_dir + "/charts-control.png"));
-  CHECK(nonBackgroundShare(control_shot) > 0.05);
-  charts->tabs()->setCurrentWidget(charts->tsne());
-  const QImage tsne_shot = grabFloating(a->dock(AnalysisDocks::kCharts), {1300, 800});
-  REQUIRE(tsne_shot.save(out_dir + "/charts-tsne.png"));
-  CHECK(nonBackgroundShare(tsne_shot) > 0.05);
-  const QImage volume_shot = grabDock(window, a->dock(AnalysisDocks::kVolume));
-  REQUIRE(volume_shot.save(out_dir + "/volume.png"));
-  CHECK(nonBackgroundShare(volume_shot) > 0.05);
+  // Each screenshot is saved and must not be mostly background.
+  const auto saveShot = [&](const QImage& shot, const QString& file) {
+    INFO(file.toStdString());
+    REQUIRE(shot.save(out_dir + "/" + file));
+    CHECK(nonBackgroundShare(shot) > 0.05);
+  };
+  const auto chartShot = [&](QWidget* chart, const QString& file) {
+    charts->tabs()->setCurrentWidget(chart);
+    saveShot(grabFloating(a->dock(AnalysisDocks::kCharts), {1300, 800}), file);
+  };
+  saveShot(grabFloating(a->dock(AnalysisDocks::kFtri), {1500, 1000}), "ftri.png");
+  chartShot(charts->transitionChart(), "charts.png");
+  // The other charts, for the README.
+  chartShot(charts->controlChart(), "charts-control.png");
+  chartShot(charts->tsne(), "charts-tsne.png");
+  saveShot(grabDock(window, a->dock(AnalysisDocks::kVolume)), "volume.png");
   // The GL area itself is not uniform: the volume was drawn.
   const QImage rendered = a->volume()->renderImage();
   CHECK(colourCount(rendered) > 20);
