@@ -86,7 +86,8 @@ AnalysisDocks::AnalysisDocks(MainWindow* window)
   connect(runner_, &ExperimentRunner::queueFinished, this, &AnalysisDocks::onQueueFinished);
   connect(runner_, &ExperimentRunner::doseCurveStored, this,
           [this](qint64 result_id, const QString& skipped) {
-            dose_curve_result_ = result_id;
+            // The curve the user started: show it.
+            if (charts_->showDoseCurve(result_id)) docks_[kCharts]->raise();
             window_->statusBar()->showMessage(
                 skipped.isEmpty()
                     ? tr("Dose curve stored (result %1)").arg(result_id)
@@ -335,10 +336,6 @@ void AnalysisDocks::onQueueFinished() {
   ftri_->reloadChoices();
   charts_->setPreferredClassifier(window_->classifierName());
   charts_->reload();
-  if (dose_curve_result_ != 0) {  // the curve the user started: show it
-    if (charts_->showDoseCurve(dose_curve_result_)) docks_[kCharts]->raise();
-    dose_curve_result_ = 0;
-  }
 }
 
 void AnalysisDocks::showVolumeOf(const sessions::GenerationResult& result) {

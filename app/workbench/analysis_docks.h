@@ -103,8 +103,7 @@ class AnalysisDocks : public QObject {
   QVBoxLayout* volume_layout_ = nullptr;
   QWidget* volume_placeholder_ = nullptr;
   widgets::ResonanceVolume chat_volume_;
-  qint64 dose_curve_result_ = 0;  // a dose curve was stored: show it when the queue ends
-  int volume_generation_ = 0;     // a newer request supersedes a loading run volume
+  int volume_generation_ = 0;  // a newer request supersedes a loading run volume
   QString last_error_;
 };
 

@@ -159,6 +159,11 @@ void ChartsPanel::reload() {
   fillLabels();
 }
 
+void ChartsPanel::drawDoseCurve(const sessions::StoredResult& result) {
+  dose_->setCurve(sessions::DoseCurve::from_json(result.json.at("curve")),
+                  QString::fromStdString(result.json.value("label", std::string())));
+}
+
 bool ChartsPanel::showDoseCurve(qint64 result_id) {
   if (!store_) return false;
   try {
@@ -166,8 +171,7 @@ bool ChartsPanel::showDoseCurve(qint64 result_id) {
     if (r.kind != "dose-curve")
       throw sessions::SessionError("result " + std::to_string(result_id) + " is a " + r.kind +
                                    ", not a dose curve");
-    dose_->setCurve(sessions::DoseCurve::from_json(r.json.at("curve")),
-                    QString::fromStdString(r.json.value("label", std::string())));
+    drawDoseCurve(r);
   } catch (const std::exception& e) {
     Q_EMIT failed(tr("Dose curve %1: %2").arg(result_id).arg(QString::fromStdString(e.what())));
     return false;
@@ -373,10 +377,7 @@ void ChartsPanel::loadStored() {
       s.p = j.value("p", 1.0);
       control_->setSummary(s, QString::fromStdString(j.value("label", std::string())));
     }
-    if (auto r = newest("dose-curve")) {
-      dose_->setCurve(sessions::DoseCurve::from_json(r->json.at("curve")),
-                      QString::fromStdString(r->json.value("label", std::string())));
-    }
+    if (auto r = newest("dose-curve")) drawDoseCurve(*r);
     if (auto r = newest("tsne")) {
       std::vector<std::size_t> shape;
       widgets::TsneEmbedding e;

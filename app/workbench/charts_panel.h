@@ -76,6 +76,8 @@ class ChartsPanel : public QWidget {
   bool showDoseCurve(qint64 result_id);
   // Shows the newest stored evaluation, random control, dose curve and t-SNE of the session.
   void loadStored();
+  // Throws if the stored "dose-curve" JSON is malformed.
+  void drawDoseCurve(const sessions::StoredResult& result);
   // Exports the visible chart: PNG or SVG by the suffix, CSV for the data.
   bool exportCurrent(const QString& path, QString* error = nullptr);
   void exportCurrentDialog();

@@ -308,8 +308,8 @@ void MainWindow::showEvent(QShowEvent* event) {
   if (!default_layout_pending_) return;
   default_layout_pending_ = false;
   // First start: the chat and the heatmap get two thirds of the height, the analysis docks
-  // (tabbed at the bottom) the rest.
-  // After the first layout pass: resizeDocks on a window not yet laid out is ignored.
+  // (tabbed at the bottom) the rest, the tuning dock its minimum width. Deferred past the first
+  // layout pass: resizeDocks on a window not yet laid out is ignored.
   QTimer::singleShot(0, this, [this] {
     resizeDocks({analysis_->dock(AnalysisDocks::kDatasets)}, {height() / 3}, Qt::Vertical);
     resizeDocks({tuning_dock_}, {tuning_dock_->minimumSizeHint().width()}, Qt::Horizontal);
