@@ -4,8 +4,9 @@
 #include <iostream>
 #include <string>
 
-#include "engine/commands.h"
+#include "engine/cli/commands.h"
 #include "engine/error.h"
+#include "protocol/cli_args.h"
 
 namespace {
 
@@ -49,6 +50,9 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     try {
       return c.run(argc - 1, argv + 1);
+    } catch (const mote::cli::HelpRequested& help) {
+      std::cout << help.text;
+      return 0;
     } catch (const mote::UsageError& e) {
       std::cerr << "mote-engine: " << e.what() << "\n";
       return 2;

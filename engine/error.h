@@ -1,14 +1,10 @@
 #pragma once
 // Errors the engine reports to its users. Every message names what was wrong (file, tensor, key,
-// expert address) so a CLI or the server can show it as is.
-#include <stdexcept>
-#include <string>
+// expert address) so a CLI or the server can show it as is. The base class and the tuning,
+// geometry and .npy errors are the project's own (protocol/error.h).
+#include "protocol/error.h"
 
 namespace mote {
-
-struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // Malformed or unsupported config.json / tokenizer_config.json content.
 struct ConfigError : Error {
@@ -20,18 +16,8 @@ struct CheckpointError : Error {
   using Error::Error;
 };
 
-// A tuning spec that addresses experts that do not exist or contradicts itself.
-struct TuningError : Error {
-  using Error::Error;
-};
-
 // A tokenizer.json feature that is unsupported or malformed.
 struct TokenizerError : Error {
-  using Error::Error;
-};
-
-// Bad command-line usage.
-struct UsageError : Error {
   using Error::Error;
 };
 

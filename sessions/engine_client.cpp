@@ -197,11 +197,12 @@ json EngineClient::health() const {
   return parse_json_reply(reply.body, where_of(endpoint_), "GET /mote/v1/health");
 }
 
-EngineModelInfo EngineClient::model() const {
+ModelInfo EngineClient::model() const {
   const HttpReply reply =
       request_with_retries(endpoint_, options_, "GET", "/mote/v1/model", {}, {}, {}, nullptr);
   const std::string where = where_of(endpoint_);
-  return model_info_from_json(parse_json_reply(reply.body, where, "GET /mote/v1/model"), where);
+  const nlohmann::json answer = parse_json_reply(reply.body, where, "GET /mote/v1/model");
+  return read_wire(where, [&] { return ModelInfo::from_json(answer); });
 }
 
 GenerationResult EngineClient::generate(const GenerationRequest& request,
@@ -265,17 +266,13 @@ void EngineClient::scan(const std::vector<ScanPrompt>& prompts, const ScanOption
     }
     const std::string object = j.value("object", std::string());
     if (object == "mote.scan.start") {
-      std::vector<int> layers;
-      int n_experts = 0;
-      try {
-        layers = j.at("moe_layers").get<std::vector<int>>();
-        n_experts = j.at("n_experts").get<int>();
-      } catch (const json::exception&) {
-        throw_protocol_error(where, "mote.scan.start lacks moe_layers or n_experts");
-      }
-      if (layers != geometry.moe_layers || n_experts != geometry.n_experts) {
-        throw_protocol_error(where, "it serves a model with " + std::to_string(layers.size()) +
-                                        " MoE layers x " + std::to_string(n_experts) +
+      const ScanStart start = read_wire(where, [&] { return ScanStart::from_json(j); });
+      if (start.geometry.moe_layers != geometry.moe_layers ||
+          start.geometry.n_experts != geometry.n_experts) {
+        throw_protocol_error(where, "it serves a model with " +
+                                        std::to_string(start.geometry.n_moe_layers()) +
+                                        " MoE layers x " +
+                                        std::to_string(start.geometry.n_experts) +
                                         " experts, the scan expects " +
                                         std::to_string(geometry.n_moe_layers()) + " x " +
                                         std::to_string(geometry.n_experts));
@@ -283,23 +280,10 @@ void EngineClient::scan(const std::vector<ScanPrompt>& prompts, const ScanOption
       state.started = true;
     } else if (object == "mote.scan.result") {
       if (!state.started) throw_protocol_error(where, "a scan result before mote.scan.start");
-      ScanResult result;
-      const auto index = j.find("index");
-      if (index == j.end() || !index->is_number_unsigned() ||
-          index->get<std::size_t>() >= prompts.size() ||
-          !state.seen.insert(index->get<std::size_t>()).second)
-        throw_protocol_error(where, "a scan result with a missing, repeated or wrong index");
-      result.index = index->get<std::size_t>();
-      const auto tokens = j.find("prompt_tokens");
-      if (tokens == j.end() || !tokens->is_number_integer())
-        throw_protocol_error(where, "a scan result without prompt_tokens");
-      result.prompt_tokens = tokens->get<int>();
-      const auto counts = j.find("counts");
-      if (counts == j.end()) throw_protocol_error(where, "a scan result without counts");
-      result.counts = activation_map_from_json(*counts, geometry, where);
-      if (const auto w = j.find("weighted_counts"); w != j.end())
-        result.weighted_counts = activation_map_from_json(*w, geometry, where);
-      else if (options.weighted)
+      const ScanResult result = read_wire(where, [&] { return ScanResult::from_json(j, geometry); });
+      if (result.index >= prompts.size() || !state.seen.insert(result.index).second)
+        throw_protocol_error(where, "a scan result with a repeated or wrong index");
+      if (options.weighted && !result.weighted_counts)
         throw_protocol_error(where, "a weighted scan result without weighted_counts");
       // Several results may arrive in one read: stop at the first after a cancel.
       if (cancel && cancel->load())
@@ -308,7 +292,7 @@ void EngineClient::scan(const std::vector<ScanPrompt>& prompts, const ScanOption
       ++state.delivered;
       on_result(result);
     } else if (object == "mote.scan.done") {
-      if (j.value("cancelled", false)) {
+      if (read_wire(where, [&] { return ScanDone::from_json(j); }).cancelled) {
         throw EngineError(EngineError::Kind::kHttp,
                           where + " stopped during the scan (" + std::to_string(state.seen.size()) +
                               " of " + std::to_string(prompts.size()) + " prompts done)",

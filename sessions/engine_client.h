@@ -13,9 +13,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sessions/activation_map.h"
-#include "sessions/model_geometry.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/activation_map.h"
+#include "protocol/capture_mode.h"
+#include "protocol/wire_model.h"
+#include "protocol/wire_routing.h"
+#include "protocol/wire_scan.h"
+#include "protocol/model_geometry.h"
+#include "protocol/tuning_spec.h"
 
 namespace mote::sessions {
 
@@ -62,20 +66,6 @@ struct EngineClientOptions {
   std::function<void()> on_connection_failure;
 };
 
-// GET /mote/v1/model.
-struct EngineModelInfo {
-  std::string id;
-  std::string model_type;
-  int n_layers = 0;
-  std::vector<int> moe_layers;  // model layer indices of the MoE layers
-  ModelGeometry geometry;       // moe_layers, n_experts, top_k
-  std::string checkpoint_dtype, dtype;
-  nlohmann::json generation_defaults;
-  nlohmann::json limits;  // max_prompt_tokens, max_tokens, max_scan_prompts, max_scan_batch, ...
-  nlohmann::json raw;     // the whole answer
-};
-
-enum class CaptureMode { kNone, kIds, kIdsAndWeights };
 
 struct ChatMessage {
   std::string role;  // system / user / assistant
@@ -103,20 +93,10 @@ struct GenerationRequest {
   std::string prompt;                 // raw mode: /v1/completions
   SamplingSettings sampling;
   TuningSpec tuning;
-  CaptureMode capture = CaptureMode::kNone;
+  CaptureMode capture = CaptureMode::None;
   std::vector<std::string> stop;
 };
 
-// Routing of one processed token (a row of the response's mote.routing).
-struct RoutingRow {
-  int position = 0;
-  bool is_prompt = false;
-  std::int64_t token = 0;
-  std::vector<int> ids;        // [n_moe * top_k], moe layer major, after tuning
-  std::vector<float> weights;  // same shape; empty unless kIdsAndWeights
-  std::vector<int> ids_before;
-  std::vector<float> weights_before;
-};
 
 // One streamed token. The texts of all events of a generation concatenate to its text.
 struct TokenEvent {
@@ -157,12 +137,6 @@ struct ScanOptions {
   TuningSpec tuning;
 };
 
-struct ScanResult {
-  std::size_t index = 0;  // index into the `prompts` passed to scan()
-  int prompt_tokens = 0;
-  ActivationMap counts;                          // tokens selecting each expert (weight != 0)
-  std::optional<ActivationMap> weighted_counts;  // with ScanOptions::weighted
-};
 
 class EngineClient {
  public:
@@ -174,7 +148,7 @@ class EngineClient {
   // The health answer itself ({"status": "ok", "queued": N, "running": N}). Errors: EngineError.
   nlohmann::json health() const;
   // GET /mote/v1/model. Errors: EngineError.
-  EngineModelInfo model() const;
+  ModelInfo model() const;
 
   // Streams a generation (SSE; always sends a "mote" object, so the answer reports the seed).
   // on_token is called on the calling thread for every token; a `cancel` flag raised by another

@@ -1,74 +1,14 @@
 #include "sessions/engine_protocol.h"
 
+#include "protocol/wire_mote_options.h"
 #include "sessions/session_error.h"
 
 namespace mote::sessions {
-namespace {
-
 using json = nlohmann::json;
-
-const json& member(const json& object, const char* key, const std::string& where,
-                   const std::string& what) {
-  if (!object.is_object()) throw_protocol_error(where, what + " is not a JSON object");
-  const auto it = object.find(key);
-  if (it == object.end()) throw_protocol_error(where, what + " has no \"" + key + "\"");
-  return *it;
-}
-
-std::int64_t integer(const json& value, const std::string& where, const std::string& what) {
-  if (value.is_number_unsigned()) return static_cast<std::int64_t>(value.get<std::uint64_t>());
-  if (!value.is_number_integer()) throw_protocol_error(where, what + " is not an integer");
-  return value.get<std::int64_t>();
-}
-
-int small_int(const json& value, const std::string& where, const std::string& what) {
-  const std::int64_t v = integer(value, where, what);
-  if (v < -(1LL << 31) || v >= (1LL << 31)) throw_protocol_error(where, what + " is out of range");
-  return static_cast<int>(v);
-}
-
-std::string text(const json& value, const std::string& where, const std::string& what) {
-  if (!value.is_string()) throw_protocol_error(where, what + " is not a string");
-  return value.get<std::string>();
-}
-
-std::vector<int> int_list(const json& value, const std::string& where, const std::string& what) {
-  if (!value.is_array()) throw_protocol_error(where, what + " is not an array");
-  std::vector<int> out;
-  out.reserve(value.size());
-  for (const auto& v : value) out.push_back(small_int(v, where, what));
-  return out;
-}
-
-std::vector<float> float_list(const json& value, const std::string& where,
-                              const std::string& what) {
-  if (!value.is_array()) throw_protocol_error(where, what + " is not an array");
-  std::vector<float> out;
-  out.reserve(value.size());
-  for (const auto& v : value) {
-    if (!v.is_number()) throw_protocol_error(where, what + " holds a non-number");
-    out.push_back(v.get<float>());
-  }
-  return out;
-}
-
-}  // namespace
 
 void throw_protocol_error(const std::string& where, const std::string& detail) {
   throw EngineError(EngineError::Kind::kProtocol,
                     where + " sent an answer this client does not understand: " + detail);
-}
-
-std::string capture_name(CaptureMode mode) {
-  switch (mode) {
-    case CaptureMode::kNone:
-      return "none";
-    case CaptureMode::kIds:
-      return "ids";
-    case CaptureMode::kIdsAndWeights:
-      return "ids+weights";
-  }
-  return "none";
 }
 
 json generation_request_json(const GenerationRequest& request, std::int64_t seed) {
@@ -85,7 +25,10 @@ json generation_request_json(const GenerationRequest& request, std::int64_t seed
   if (!request.stop.empty()) body["stop"] = request.stop;
   body["stream"] = true;
   body["stream_options"] = {{"include_usage", true}};
-  body["mote"] = {{"tuning", request.tuning.to_json()}, {"capture", capture_name(request.capture)}};
+  MoteOptions mote;
+  mote.tuning = request.tuning;
+  mote.capture = request.capture;
+  body["mote"] = mote.to_json();
   return body;
 }
 
@@ -104,76 +47,7 @@ json scan_request_json(const std::vector<ScanPrompt>& prompts, const ScanOptions
           {"batch_size", options.batch_size},
           {"max_tokens", 0},
           {"weighted", options.weighted},
-          {"mote", {{"tuning", options.tuning.to_json()}}}};
-}
-
-EngineModelInfo model_info_from_json(const json& j, const std::string& where) {
-  const std::string what = "GET /mote/v1/model";
-  EngineModelInfo info;
-  info.id = text(member(j, "id", where, what), where, what + " id");
-  if (const auto it = j.find("model_type"); it != j.end() && it->is_string())
-    info.model_type = it->get<std::string>();
-  info.n_layers = small_int(member(j, "layers", where, what), where, what + " layers");
-  info.moe_layers = int_list(member(j, "moe_layers", where, what), where, what + " moe_layers");
-  info.geometry.moe_layers = info.moe_layers;
-  info.geometry.n_experts =
-      small_int(member(j, "experts_per_layer", where, what), where, what + " experts_per_layer");
-  info.geometry.top_k = small_int(member(j, "top_k", where, what), where, what + " top_k");
-  try {
-    info.geometry.validate();
-  } catch (const SessionError& e) {
-    throw_protocol_error(where, what + ": " + e.what());
-  }
-  if (const auto it = j.find("checkpoint_dtype"); it != j.end() && it->is_string())
-    info.checkpoint_dtype = it->get<std::string>();
-  if (const auto it = j.find("dtype"); it != j.end() && it->is_string())
-    info.dtype = it->get<std::string>();
-  if (const auto it = j.find("generation_defaults"); it != j.end()) info.generation_defaults = *it;
-  if (const auto it = j.find("limits"); it != j.end()) info.limits = *it;
-  info.raw = j;
-  return info;
-}
-
-RoutingRow routing_row_from_json(const json& j, const std::string& where) {
-  const std::string what = "a routing row";
-  RoutingRow row;
-  row.position = small_int(member(j, "position", where, what), where, what + " position");
-  const json& is_prompt = member(j, "is_prompt", where, what);
-  if (!is_prompt.is_boolean()) throw_protocol_error(where, what + " is_prompt is not a boolean");
-  row.is_prompt = is_prompt.get<bool>();
-  if (const auto it = j.find("token"); it != j.end())
-    row.token = integer(*it, where, what + " token");
-  row.ids = int_list(member(j, "ids", where, what), where, what + " ids");
-  if (const auto it = j.find("weights"); it != j.end())
-    row.weights = float_list(*it, where, what + " weights");
-  if (const auto it = j.find("ids_before"); it != j.end())
-    row.ids_before = int_list(*it, where, what + " ids_before");
-  if (const auto it = j.find("weights_before"); it != j.end())
-    row.weights_before = float_list(*it, where, what + " weights_before");
-  if (!row.weights.empty() && row.weights.size() != row.ids.size())
-    throw_protocol_error(where, what + " has " + std::to_string(row.ids.size()) + " ids but " +
-                                    std::to_string(row.weights.size()) + " weights");
-  return row;
-}
-
-ActivationMap activation_map_from_json(const json& j, const ModelGeometry& geometry,
-                                       const std::string& where) {
-  const std::size_t rows = geometry.n_moe_layers();
-  const auto cols = static_cast<std::size_t>(geometry.n_experts);
-  auto shape_error = [&] {
-    throw_protocol_error(where, "an activation map is not " + std::to_string(rows) + " x " +
-                                    std::to_string(cols) + " numbers (the model's geometry)");
-  };
-  if (!j.is_array() || j.size() != rows) shape_error();
-  ActivationMap map(rows, cols);
-  for (std::size_t l = 0; l < rows; ++l) {
-    if (!j[l].is_array() || j[l].size() != cols) shape_error();
-    for (std::size_t e = 0; e < cols; ++e) {
-      if (!j[l][e].is_number()) shape_error();
-      map.at(l, e) = j[l][e].get<float>();
-    }
-  }
-  return map;
+          {"mote", MoteOptions{true, options.tuning, CaptureMode::None}.to_json(false)}};
 }
 
 EngineErrorBody parse_error_json(const json& j) {

@@ -1,6 +1,7 @@
 #pragma once
 // The engine's JSON, both ways, without any I/O: request bodies for generate and scan, and the
-// parsing of model info, routing rows, count maps and error bodies. Everything a malformed answer
+// parsing of error bodies; model info, routing rows and count maps are read with the
+// protocol's wire structs through read_wire(). Everything a malformed answer
 // can break throws EngineError kProtocol, prefixed with `where` ("the engine at URL").
 #include <cstdint>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/wire_error.h"
 #include "sessions/engine_client.h"
 
 namespace mote::sessions {
@@ -21,13 +23,16 @@ nlohmann::json generation_request_json(const GenerationRequest& request, std::in
 nlohmann::json scan_request_json(const std::vector<ScanPrompt>& prompts,
                                  const ScanOptions& options);
 
-std::string capture_name(CaptureMode mode);
-
-EngineModelInfo model_info_from_json(const nlohmann::json& json, const std::string& where);
-RoutingRow routing_row_from_json(const nlohmann::json& json, const std::string& where);
-// A [n_moe][n_experts] array of numbers, checked against the geometry.
-ActivationMap activation_map_from_json(const nlohmann::json& json, const ModelGeometry& geometry,
-                                       const std::string& where);
+// Runs `read` on the engine's JSON (protocol/wire_*.h); a WireError, the answer not being what
+// the API promises, becomes EngineError kProtocol naming the engine (`where`).
+template <typename Read>
+auto read_wire(const std::string& where, Read&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const WireError& e) {
+    throw_protocol_error(where, e.what());
+  }
+}
 
 // {"error": {"message", "type", "code"}} (fields may be missing in a proxy's error page).
 struct EngineErrorBody {

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "sessions/model_geometry.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/model_geometry.h"
+#include "protocol/tuning_spec.h"
 
 namespace mote::sessions {
 

@@ -1,6 +1,5 @@
 // maps_from_routing (declared in engine_client.h): a generation's routing rows -> activation maps.
-#include <set>
-
+#include "protocol/expert_counting.h"
 #include "sessions/engine_client.h"
 #include "sessions/session_error.h"
 
@@ -31,17 +30,10 @@ GenerationMaps maps_from_routing(const std::vector<RoutingRow>& rows, const Mode
     throw SessionError("routing rows: some rows carry weights and others do not");
   const bool has_weights = !rows.empty() && with_weights == rows.size();
 
-  // Without weights a suppressed expert (which keeps its slot with weight 0) is recognised by
-  // its address; with weights by the weight itself.
-  std::set<std::pair<std::size_t, int>> suppressed;
-  if (!has_weights && !tuning.suppress.empty()) {
-    tuning.validate(geometry);
-    for (const auto& a : tuning.suppress)
-      suppressed.insert({static_cast<std::size_t>(geometry.moe_index(a.layer)), a.expert});
-  }
+  const ExpertCountingRule rule(geometry, tuning);
 
   // The counts are activation_map_from_routing's weighted sums of a 1/0 "selected with non-zero
-  // weight" indicator: exactly the engine's (weight != 0) counting.
+  // weight" indicator (protocol/expert_counting.h).
   RoutingRecord record;
   record.n_tokens = rows.size();
   record.n_moe_layers = n_moe;
@@ -53,8 +45,7 @@ GenerationMaps maps_from_routing(const std::vector<RoutingRow>& rows, const Mode
     record.is_prompt.push_back(row.is_prompt ? 1 : 0);
     for (std::size_t i = 0; i < row_size; ++i) {
       record.ids.push_back(row.ids[i]);
-      const bool counted =
-          has_weights ? row.weights[i] != 0.0f : suppressed.count({i / top_k, row.ids[i]}) == 0;
+      const bool counted = rule.counts(i / top_k, row.ids[i], has_weights ? &row.weights[i] : nullptr);
       record.weights.push_back(counted ? 1.0f : 0.0f);
     }
   }

@@ -49,11 +49,13 @@ void GenerationStream::read_mote(const json& mote, std::vector<RoutingRow>& rows
   }
   if (const auto it = mote.find("routing"); it != mote.end()) {
     if (!it->is_array()) throw_protocol_error(where_, "mote.routing is not an array");
-    for (const auto& r : *it) rows.push_back(routing_row_from_json(r, where_));
+    for (const auto& r : *it)
+      rows.push_back(read_wire(where_, [&] { return RoutingRow::from_json(r); }));
   }
   if (const auto it = mote.find("prompt_counts"); it != mote.end()) {
     if (!has_header_) throw_protocol_error(where_, "mote.prompt_counts came before the header");
-    result_.prompt_counts = activation_map_from_json(*it, geometry_, where_);
+    result_.prompt_counts =
+        read_wire(where_, [&] { return activation_map_from_json(*it, geometry_); });
   }
 }
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "sessions/activation_map.h"
+#include "protocol/activation_map.h"
 
 namespace mote::sessions {
 

@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "sessions/csv_writer.h"
-#include "sessions/npy_writer.h"
+#include "protocol/npy.h"
 #include "sessions/resonance.h"
 #include "sessions/session_error.h"
 

@@ -8,7 +8,7 @@
 
 #include "sessions/evaluation.h"
 #include "sessions/expert_statistics.h"
-#include "sessions/model_geometry.h"
+#include "protocol/model_geometry.h"
 
 namespace mote::sessions {
 

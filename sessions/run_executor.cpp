@@ -107,7 +107,7 @@ bool generate_all(Execution& x, const std::vector<StoredPrompt>& pending) {
     request.sampling = sampling;
     request.sampling.seed = prompt_seed(x.config.seed, prompt.position);
     request.tuning = x.config.tuning;
-    request.capture = x.options.weighted_maps ? CaptureMode::kIdsAndWeights : CaptureMode::kIds;
+    request.capture = x.options.weighted_maps ? CaptureMode::IdsAndWeights : CaptureMode::Ids;
     request.stop = stop;
     const GenerationResult result = x.client.generate(request, {}, x.cancel);
     if (result.finish_reason == "cancelled") {
@@ -150,7 +150,7 @@ std::int64_t limit(const json& limits, const char* key, std::int64_t fallback) {
 }
 
 // max_tokens 0: prompt maps from the engine's batched prefill. Returns false when cancelled.
-bool scan_all(Execution& x, const std::vector<StoredPrompt>& pending, const EngineModelInfo& info) {
+bool scan_all(Execution& x, const std::vector<StoredPrompt>& pending, const ModelInfo& info) {
   const auto per_request = static_cast<std::size_t>(std::max<std::int64_t>(
       1, std::min<std::int64_t>(static_cast<std::int64_t>(x.options.scan_request_prompts),
                                 limit(info.limits, "max_scan_prompts", 1024))));
@@ -221,7 +221,7 @@ RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClie
                       const std::atomic<bool>* cancel) {
   Execution x{store, run_id, client, options, on_progress, cancel, {}, {}, {}, {}, Clock::now()};
   x.config = store.run(run_id).config;
-  const EngineModelInfo info = client.model();
+  const ModelInfo info = client.model();
   const ModelGeometry& g = x.config.geometry;
   if (info.geometry.moe_layers != g.moe_layers || info.geometry.n_experts != g.n_experts ||
       info.geometry.top_k != g.top_k) {

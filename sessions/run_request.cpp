@@ -76,7 +76,7 @@ std::optional<RunInfo> find_matching_run(SessionStore& store, const RunRequest& 
   return found;
 }
 
-RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineModelInfo& model) {
+RunInfo create_run(SessionStore& store, const RunRequest& request, const ModelInfo& model) {
   RunConfig c;
   c.dataset_id = request.dataset_id;
   c.name = request.name;
@@ -91,23 +91,14 @@ RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineM
   c.engine_version = model.raw.is_object() ? model.raw.value("engine_version", std::string()) : "";
   try {
     c.tuning.validate(c.geometry);
-  } catch (const SessionError& e) {
-    throw SessionError(std::string(e.what()) + " (model " + model.id + ")");
-  }
-  for (const int layer : c.geometry.moe_layers) {
-    int stimulated = 0;
-    for (const auto& a : c.tuning.stimulate) stimulated += a.layer == layer;
-    if (stimulated > c.geometry.top_k) {
-      throw SessionError("tuning stimulates " + std::to_string(stimulated) + " experts in layer " +
-                         std::to_string(layer) + ", but model " + model.id + " selects only " +
-                         std::to_string(c.geometry.top_k) + " per token");
-    }
+  } catch (const TuningError& e) {
+    throw TuningError(std::string(e.what()) + " (model " + model.id + ")");
   }
   return store.run(store.create_run(c));
 }
 
 RunInfo find_or_create_run(SessionStore& store, const RunRequest& request,
-                           const EngineModelInfo& model) {
+                           const ModelInfo& model) {
   if (auto run = find_matching_run(store, request)) return *run;
   return create_run(store, request, model);
 }

@@ -32,10 +32,10 @@ struct RunRequest {
 // is a SessionError naming the setting), or nullopt.
 std::optional<RunInfo> find_matching_run(SessionStore& store, const RunRequest& request);
 // Creates the run for the engine's model (geometry, model id); the tuning is validated against it.
-RunInfo create_run(SessionStore& store, const RunRequest& request, const EngineModelInfo& model);
+RunInfo create_run(SessionStore& store, const RunRequest& request, const ModelInfo& model);
 // find_matching_run, else create_run.
 RunInfo find_or_create_run(SessionStore& store, const RunRequest& request,
-                           const EngineModelInfo& model);
+                           const ModelInfo& model);
 
 // A run with the settings of `original` (dataset, sampling, seed, max_tokens) and another
 // tuning: what eval, control and dose compare against the original.

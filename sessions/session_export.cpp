@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "sessions/csv_writer.h"
-#include "sessions/npy_writer.h"
+#include "protocol/npy.h"
 #include "sessions/session_analysis.h"
 #include "sessions/session_error.h"
 

@@ -2,7 +2,7 @@
 
 #include <sqlite3.h>
 
-#include "sessions/npy_writer.h"
+#include "protocol/npy.h"
 #include "sessions/session_error.h"
 #include "sessions/session_schema.h"
 #include "sessions/sqlite_connection.h"
@@ -417,7 +417,7 @@ std::vector<StoredAnswer> SessionStore::answers(std::int64_t run_id, bool with_m
         if (query.is_null(7 + i)) continue;
         try {
           *maps[i] = decode_activation_map(query.blob(7 + i));
-        } catch (const SessionError& e) {
+        } catch (const ActivationMapError& e) {
           throw SessionError(path_.string() + ": run " + std::to_string(run_id) + ", prompt " +
                              std::to_string(s.prompt_id) + ": " + e.what());
         }

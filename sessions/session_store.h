@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "sessions/activation_map.h"
+#include "protocol/activation_map.h"
 #include "sessions/dataset.h"
 #include "sessions/map_matrix.h"
-#include "sessions/model_geometry.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/model_geometry.h"
+#include "protocol/tuning_spec.h"
 
 namespace mote::sessions {
 

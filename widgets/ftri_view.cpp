@@ -320,7 +320,7 @@ void FtriView::clearAnalysis(const QString& status) {
 }
 
 void FtriView::setAnalysis(const sessions::FtriAnalysis& analysis,
-                           const sessions::ModelGeometry& geometry) {
+                           const mote::ModelGeometry& geometry) {
   analysis_ = analysis;
   geometry_ = geometry;
   const int limit = std::max(kTableRows, applyCount());
@@ -342,7 +342,7 @@ void FtriView::showMap() {
   if (!analysis_) return;
   heatmap_->setModelGeometry(geometry_);
   HeatmapData data;
-  data.values = sessions::ActivationMap(geometry_.n_moe_layers(),
+  data.values = mote::ActivationMap(geometry_.n_moe_layers(),
                                         static_cast<std::size_t>(geometry_.n_experts));
   if (analysis_->statistics.resonance.size() == data.values.size())
     data.values.values = analysis_->statistics.resonance;
@@ -434,8 +434,8 @@ void FtriView::compute() {
   }));
 }
 
-QVector<sessions::ExpertAddress> FtriView::rankedExperts(sessions::RankingEnd end, int n) const {
-  QVector<sessions::ExpertAddress> out;
+QVector<mote::ExpertAddress> FtriView::rankedExperts(sessions::RankingEnd end, int n) const {
+  QVector<mote::ExpertAddress> out;
   if (!analysis_ || n <= 0) return out;
   const auto addresses = sessions::ranking_addresses(analysis_->table, end);
   for (std::size_t i = 0; i < addresses.size() && i < static_cast<std::size_t>(n); ++i)

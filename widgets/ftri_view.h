@@ -60,17 +60,17 @@ class FtriView : public QWidget {
   void setStatisticsOptions(const sessions::ExpertStatisticsOptions& options);
 
   // Shows an analysis (what compute() and loadStored() end with).
-  void setAnalysis(const sessions::FtriAnalysis& analysis, const sessions::ModelGeometry& geometry);
+  void setAnalysis(const sessions::FtriAnalysis& analysis, const mote::ModelGeometry& geometry);
   bool hasAnalysis() const { return analysis_.has_value(); }
   const sessions::FtriAnalysis& analysis() const { return *analysis_; }
-  const sessions::ModelGeometry& geometry() const { return geometry_; }
+  const mote::ModelGeometry& geometry() const { return geometry_; }
   bool isComputing() const { return watcher_ != nullptr; }
 
   // N of "apply top-N / bottom-N".
   int applyCount() const;
   void setApplyCount(int n);
   // The first n experts of one end of the ranking.
-  QVector<sessions::ExpertAddress> rankedExperts(sessions::RankingEnd end, int n) const;
+  QVector<mote::ExpertAddress> rankedExperts(sessions::RankingEnd end, int n) const;
 
   ExpertRankingModel* topModel() const { return top_model_; }
   ExpertRankingModel* bottomModel() const { return bottom_model_; }
@@ -105,7 +105,7 @@ class FtriView : public QWidget {
 
  Q_SIGNALS:
   // "Apply top/bottom-N": set these experts to `state` (one undoable command).
-  void tuningRequested(const QVector<mote::sessions::ExpertAddress>& experts,
+  void tuningRequested(const QVector<mote::ExpertAddress>& experts,
                        mote::widgets::ExpertState state);
   // A ranked expert is hovered in a table; (-1, -1) when the mouse left the tables.
   void expertHighlighted(int layer, int expert);
@@ -120,7 +120,7 @@ class FtriView : public QWidget {
  private:
   struct Computed {
     sessions::FtriAnalysis analysis;
-    sessions::ModelGeometry geometry;
+    mote::ModelGeometry geometry;
   };
   void buildUi();
   void fillClassifiers();
@@ -132,7 +132,7 @@ class FtriView : public QWidget {
 
   sessions::SessionStore* store_ = nullptr;
   std::optional<sessions::FtriAnalysis> analysis_;
-  sessions::ModelGeometry geometry_;
+  mote::ModelGeometry geometry_;
   QFutureWatcher<Computed>* watcher_ = nullptr;
 
   QComboBox* run_combo_ = nullptr;

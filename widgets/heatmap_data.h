@@ -5,8 +5,8 @@
 #include <QString>
 #include <optional>
 
-#include "sessions/activation_map.h"
-#include "sessions/model_geometry.h"
+#include "protocol/activation_map.h"
+#include "protocol/model_geometry.h"
 #include "widgets/tuning_document.h"
 
 namespace mote::widgets {
@@ -24,8 +24,8 @@ enum class HeatmapMode {
 QString heatmapModeName(HeatmapMode mode);
 
 struct HeatmapData {
-  sessions::ActivationMap values;   // rows = MoE layers, cols = experts
-  sessions::ActivationMap weights;  // router-weight sums in the same shape, or empty (size 0)
+  mote::ActivationMap values;   // rows = MoE layers, cols = experts
+  mote::ActivationMap weights;  // router-weight sums in the same shape, or empty (size 0)
   HeatmapMode mode = HeatmapMode::kPrompt;
   QString label;                                // title, e.g. "Answer aggregate · 40 tokens"
   QString valueName = QStringLiteral("count");  // hover/colour-bar wording
@@ -37,7 +37,7 @@ struct HeatmapData {
 // What the cursor is over (heatmap hover signal and tooltip).
 struct HeatmapCellInfo {
   bool valid = false;
-  sessions::ExpertAddress address;  // model layer index + expert
+  mote::ExpertAddress address;  // model layer index + expert
   int moeLayer = -1;                // 0-based index among MoE layers (= heatmap row)
   double value = 0.0;               // the shown map's value (a count in count modes)
   std::optional<double> weight;     // router-weight sum, if the data has one

@@ -6,6 +6,6 @@
 
 #include "sessions/engine_client.h"
 
-Q_DECLARE_METATYPE(mote::sessions::RoutingRow)
+Q_DECLARE_METATYPE(mote::RoutingRow)
 Q_DECLARE_METATYPE(mote::sessions::TokenEvent)
 Q_DECLARE_METATYPE(mote::sessions::GenerationResult)

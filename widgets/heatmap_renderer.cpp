@@ -37,10 +37,10 @@ QString HeatmapCellInfo::toolTip() const {
 HeatmapRenderer::HeatmapRenderer()
     : sequential_(&Colormap::viridis()), diverging_(&Colormap::coolWarm()) {}
 
-void HeatmapRenderer::setModelGeometry(const sessions::ModelGeometry& geometry) {
+void HeatmapRenderer::setModelGeometry(const mote::ModelGeometry& geometry) {
   geometry_ = geometry;
   data_ = HeatmapData{};
-  data_.values = sessions::ActivationMap::zeros(geometry_);
+  data_.values = mote::ActivationMap::zeros(geometry_);
   updateRange();
   rebuildImage();
 }
@@ -52,7 +52,7 @@ bool HeatmapRenderer::setData(const HeatmapData& data) {
     return false;
   }
   data_ = data;
-  if (emptyValues) data_.values = sessions::ActivationMap::zeros(geometry_);
+  if (emptyValues) data_.values = mote::ActivationMap::zeros(geometry_);
   if (!data_.hasWeights()) data_.weights = {};
   updateRange();
   rebuildImage();
@@ -137,12 +137,12 @@ HeatmapLayout HeatmapRenderer::layout(const QRectF& bounds, const QFontMetricsF&
   return HeatmapLayout(bounds, rows(), columns(), rowLabels(), metrics, options);
 }
 
-std::optional<HeatmapCell> HeatmapRenderer::cellOf(const sessions::ExpertAddress& address) const {
+std::optional<HeatmapCell> HeatmapRenderer::cellOf(const mote::ExpertAddress& address) const {
   if (!geometry_.contains(address)) return std::nullopt;
   return HeatmapCell{geometry_.moe_index(address.layer), address.expert};
 }
 
-sessions::ExpertAddress HeatmapRenderer::addressOf(const HeatmapCell& cell) const {
+mote::ExpertAddress HeatmapRenderer::addressOf(const HeatmapCell& cell) const {
   return {geometry_.moe_layers.at(static_cast<std::size_t>(cell.row)), cell.column};
 }
 

@@ -14,7 +14,7 @@
 #include <optional>
 #include <utility>
 
-#include "sessions/model_geometry.h"
+#include "protocol/model_geometry.h"
 #include "widgets/colormap.h"
 #include "widgets/heatmap_data.h"
 #include "widgets/heatmap_layout.h"
@@ -46,8 +46,8 @@ class HeatmapRenderer {
   HeatmapRenderer();
 
   // Resets the data to an all-zero prompt map of the new shape.
-  void setModelGeometry(const sessions::ModelGeometry& geometry);
-  const sessions::ModelGeometry& modelGeometry() const { return geometry_; }
+  void setModelGeometry(const mote::ModelGeometry& geometry);
+  const mote::ModelGeometry& modelGeometry() const { return geometry_; }
   int rows() const { return static_cast<int>(geometry_.n_moe_layers()); }
   int columns() const { return geometry_.n_experts; }
 
@@ -78,8 +78,8 @@ class HeatmapRenderer {
   void paint(QPainter& painter, const HeatmapLayout& layout, const QFont& font,
              const HeatmapOverlay& overlay, const HeatmapStyle& style) const;
 
-  std::optional<HeatmapCell> cellOf(const sessions::ExpertAddress& address) const;
-  sessions::ExpertAddress addressOf(const HeatmapCell& cell) const;
+  std::optional<HeatmapCell> cellOf(const mote::ExpertAddress& address) const;
+  mote::ExpertAddress addressOf(const HeatmapCell& cell) const;
   HeatmapCellInfo cellInfo(const HeatmapCell& cell, ExpertState state) const;
 
   // Up to ~6 "nice" tick values within [low, high].
@@ -91,7 +91,7 @@ class HeatmapRenderer {
   void paintMarks(QPainter& painter, const HeatmapLayout& layout,
                   const TuningDocument::StateMap& states, const HeatmapStyle& style) const;
 
-  sessions::ModelGeometry geometry_;
+  mote::ModelGeometry geometry_;
   HeatmapData data_;
   const Colormap* sequential_;
   const Colormap* diverging_;

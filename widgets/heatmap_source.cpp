@@ -1,11 +1,13 @@
 #include "widgets/heatmap_source.h"
 
+#include "protocol/error.h"
+
 #include <algorithm>
 
 namespace mote::widgets {
 
-using sessions::ActivationMap;
-using sessions::RoutingRow;
+using mote::ActivationMap;
+using mote::RoutingRow;
 
 namespace {
 
@@ -30,16 +32,20 @@ RoutingAccumulator::RoutingAccumulator(QObject* parent) : QObject(parent) {
   connect(&pending_, &QTimer::timeout, this, &RoutingAccumulator::emitNow);
 }
 
-void RoutingAccumulator::setModelGeometry(const sessions::ModelGeometry& geometry) {
+void RoutingAccumulator::setModelGeometry(const mote::ModelGeometry& geometry) {
   geometry_ = geometry;
-  suppressed_.clear();
+  countingRule_ = {};
   reset();
 }
 
-void RoutingAccumulator::setTuning(const sessions::TuningSpec& tuning) {
-  suppressed_.clear();
-  for (const auto& a : tuning.suppress) {
-    if (geometry_.contains(a)) suppressed_.insert({geometry_.moe_index(a.layer), a.expert});
+void RoutingAccumulator::setTuning(const mote::TuningSpec& tuning) {
+  try {
+    countingRule_ = ExpertCountingRule(geometry_, tuning);
+  } catch (const mote::Error& e) {
+    // The tuning document only holds tunings that validate; one that does not (a geometry
+    // change in flight) counts every selected slot and says so.
+    countingRule_ = {};
+    Q_EMIT rowRejected(QString::fromStdString(e.what()));
   }
 }
 
@@ -64,8 +70,7 @@ QString RoutingAccumulator::tokenText(int tokenIndex) const {
 bool RoutingAccumulator::counts(const RoutingRow& row, std::size_t moe, std::size_t slot) const {
   const std::size_t k = static_cast<std::size_t>(geometry_.top_k);
   const std::size_t i = moe * k + slot;
-  if (!row.weights.empty()) return row.weights[i] != 0.0f;
-  return !suppressed_.count({static_cast<int>(moe), row.ids[i]});
+  return countingRule_.counts(moe, row.ids[i], row.weights.empty() ? nullptr : &row.weights[i]);
 }
 
 void RoutingAccumulator::addRow(const RoutingRow& row) {

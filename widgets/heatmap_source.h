@@ -30,10 +30,11 @@
 #include <set>
 #include <vector>
 
-#include "sessions/activation_map.h"
+#include "protocol/expert_counting.h"
+#include "protocol/activation_map.h"
 #include "sessions/engine_client.h"
-#include "sessions/model_geometry.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/model_geometry.h"
+#include "protocol/tuning_spec.h"
 #include "widgets/heatmap_data.h"
 #include "widgets/heatmap_metatypes.h"  // TokenEvent, GenerationResult, RoutingRow
 
@@ -46,10 +47,10 @@ class RoutingAccumulator : public QObject {
   explicit RoutingAccumulator(QObject* parent = nullptr);
 
   // Resets all maps to the new shape.
-  void setModelGeometry(const sessions::ModelGeometry& geometry);
-  const sessions::ModelGeometry& modelGeometry() const { return geometry_; }
+  void setModelGeometry(const mote::ModelGeometry& geometry);
+  const mote::ModelGeometry& modelGeometry() const { return geometry_; }
   // The tuning of the request (only used for "ids" captures without weights, see above).
-  void setTuning(const sessions::TuningSpec& tuning);
+  void setTuning(const mote::TuningSpec& tuning);
   // Minimum time between two mapsChanged() signals (0 = every change).
   void setRepaintInterval(int milliseconds) { interval_ = milliseconds; }
   int repaintInterval() const { return interval_; }
@@ -61,14 +62,14 @@ class RoutingAccumulator : public QObject {
   QString tokenText(int tokenIndex) const;
   bool hasWeights() const { return hasWeights_; }
 
-  const sessions::ActivationMap& promptCounts() const { return promptCounts_; }
-  const sessions::ActivationMap& promptWeights() const { return promptWeights_; }
-  const sessions::ActivationMap& answerCounts() const { return answerCounts_; }
-  const sessions::ActivationMap& answerWeights() const { return answerWeights_; }
+  const mote::ActivationMap& promptCounts() const { return promptCounts_; }
+  const mote::ActivationMap& promptWeights() const { return promptWeights_; }
+  const mote::ActivationMap& answerCounts() const { return answerCounts_; }
+  const mote::ActivationMap& answerWeights() const { return answerWeights_; }
   bool hasTokenRouting(int tokenIndex) const;
   // Routing of generated token `tokenIndex` (zeros if it has none yet).
-  sessions::ActivationMap tokenCounts(int tokenIndex) const;
-  sessions::ActivationMap tokenWeights(int tokenIndex) const;
+  mote::ActivationMap tokenCounts(int tokenIndex) const;
+  mote::ActivationMap tokenWeights(int tokenIndex) const;
 
   // The map for a view: kPrompt, kAnswer or kToken (with tokenIndex). kDifference needs two
   // accumulators: use difference().
@@ -79,7 +80,7 @@ class RoutingAccumulator : public QObject {
 
  public Q_SLOTS:
   void reset();
-  void addRows(const std::vector<mote::sessions::RoutingRow>& rows);
+  void addRows(const std::vector<mote::RoutingRow>& rows);
   void addTokenEvent(const mote::sessions::TokenEvent& event);
   // Rebuilds everything from a finished generation's rows (idempotent) and flushes.
   void setResult(const mote::sessions::GenerationResult& result);
@@ -98,16 +99,16 @@ class RoutingAccumulator : public QObject {
     std::vector<std::int32_t> ids;  // [n_moe * top_k]
     std::vector<float> weights;     // same or empty
   };
-  bool counts(const sessions::RoutingRow& row, std::size_t moe, std::size_t slot) const;
-  void addRow(const sessions::RoutingRow& row);
+  bool counts(const mote::RoutingRow& row, std::size_t moe, std::size_t slot) const;
+  void addRow(const mote::RoutingRow& row);
   void markChanged();
   void emitNow();
-  static sessions::ActivationMap difference(const sessions::ActivationMap& a,
-                                            const sessions::ActivationMap& b);
+  static mote::ActivationMap difference(const mote::ActivationMap& a,
+                                            const mote::ActivationMap& b);
 
-  sessions::ModelGeometry geometry_;
-  std::set<std::pair<int, int>> suppressed_;  // (moe row, expert) of the tuning's suppress list
-  sessions::ActivationMap promptCounts_, promptWeights_, answerCounts_, answerWeights_;
+  mote::ModelGeometry geometry_;
+  ExpertCountingRule countingRule_;  // the tuning's suppressed experts (protocol/expert_counting.h)
+  mote::ActivationMap promptCounts_, promptWeights_, answerCounts_, answerWeights_;
   std::vector<StoredRow> tokenRows_;  // index = generated token index
   std::vector<QString> tokenTexts_;
   int promptRows_ = 0, answerRows_ = 0;

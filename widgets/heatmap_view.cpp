@@ -13,7 +13,7 @@
 
 namespace mote::widgets {
 
-using sessions::ExpertAddress;
+using mote::ExpertAddress;
 
 namespace {
 
@@ -46,7 +46,7 @@ void HeatmapView::setDocument(TuningDocument* document) {
   update();
 }
 
-void HeatmapView::setModelGeometry(const sessions::ModelGeometry& geometry) {
+void HeatmapView::setModelGeometry(const mote::ModelGeometry& geometry) {
   renderer_.setModelGeometry(geometry);
   hover_.reset();
   highlight_.reset();

@@ -36,19 +36,19 @@ class HeatmapView : public QWidget {
   void setDocument(TuningDocument* document);
   TuningDocument* document() const { return document_; }
   // Geometry for a view without a document (read-only display, e.g. an fTRI map).
-  void setModelGeometry(const sessions::ModelGeometry& geometry);
-  const sessions::ModelGeometry& modelGeometry() const { return renderer_.modelGeometry(); }
+  void setModelGeometry(const mote::ModelGeometry& geometry);
+  const mote::ModelGeometry& modelGeometry() const { return renderer_.modelGeometry(); }
 
   const HeatmapRenderer& renderer() const { return renderer_; }
   const HeatmapData& data() const { return renderer_.data(); }
   // The layout of the current widget size and font (hit testing).
   const HeatmapLayout& currentLayout() const;
-  std::optional<sessions::ExpertAddress> addressAt(const QPointF& position) const;
+  std::optional<mote::ExpertAddress> addressAt(const QPointF& position) const;
   // Centre of an expert's cell in widget coordinates (nullopt if not in the geometry).
-  std::optional<QPointF> cellCenter(const sessions::ExpertAddress& address) const;
-  HeatmapCellInfo cellInfo(const sessions::ExpertAddress& address) const;
+  std::optional<QPointF> cellCenter(const mote::ExpertAddress& address) const;
+  HeatmapCellInfo cellInfo(const mote::ExpertAddress& address) const;
   // The selected rectangle's experts, row-major (empty without a selection).
-  QVector<sessions::ExpertAddress> selection() const;
+  QVector<mote::ExpertAddress> selection() const;
   bool hasSelection() const { return selection_.has_value(); }
   // The context menu for a position (actions for the selection if `position` is inside it,
   // else for the cell there). Caller owns the menu. Public so a main window can extend it.
@@ -64,13 +64,13 @@ class HeatmapView : public QWidget {
   void setAutoRange();
   // Colour maps by name (Colormap::names()); unknown names are ignored.
   void setColormaps(const QString& sequential, const QString& diverging);
-  void selectRectangle(const sessions::ExpertAddress& corner1,
-                       const sessions::ExpertAddress& corner2);
+  void selectRectangle(const mote::ExpertAddress& corner1,
+                       const mote::ExpertAddress& corner2);
   void clearSelection();
   void suppressSelection();
   void stimulateSelection();
   void clearSelectionTuning();
-  void setHighlightedExpert(const sessions::ExpertAddress& address);
+  void setHighlightedExpert(const mote::ExpertAddress& address);
   void clearHighlight();
 
  Q_SIGNALS:
@@ -78,10 +78,10 @@ class HeatmapView : public QWidget {
   // data under a hovered cell changed.
   void cellHovered(const mote::widgets::HeatmapCellInfo& info);
   // A click on an expert; `state` is its state after the click.
-  void expertClicked(const mote::sessions::ExpertAddress& address,
+  void expertClicked(const mote::ExpertAddress& address,
                      mote::widgets::ExpertState state);
   // A rectangle was dragged (or set/cleared): its experts, row-major.
-  void selectionChanged(const QVector<mote::sessions::ExpertAddress>& addresses);
+  void selectionChanged(const QVector<mote::ExpertAddress>& addresses);
 
  protected:
   void paintEvent(QPaintEvent* event) override;

@@ -53,12 +53,12 @@ void ExpertRankingModel::rebuild() {
   endResetModel();
 }
 
-sessions::ExpertAddress ExpertRankingModel::address(int r) const {
+mote::ExpertAddress ExpertRankingModel::address(int r) const {
   const auto& row = rows_.at(static_cast<std::size_t>(r));
   return {row.layer, row.expert};
 }
 
-std::vector<sessions::ExpertAddress> ExpertRankingModel::firstExperts(int n) const {
+std::vector<mote::ExpertAddress> ExpertRankingModel::firstExperts(int n) const {
   auto addresses = sessions::ranking_addresses(table_, end_);
   if (n >= 0 && addresses.size() > static_cast<std::size_t>(n))
     addresses.resize(static_cast<std::size_t>(n));

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "sessions/evaluation.h"
-#include "sessions/model_geometry.h"
+#include "protocol/model_geometry.h"
 #include "sessions/result_export.h"
 
 namespace mote::widgets {
@@ -46,9 +46,9 @@ class ExpertRankingModel : public QAbstractTableModel {
   void clear();
 
   const sessions::ExpertTableRow& row(int r) const { return rows_.at(static_cast<std::size_t>(r)); }
-  sessions::ExpertAddress address(int r) const;
+  mote::ExpertAddress address(int r) const;
   // The first n experts of this end (n may exceed the visible limit; clamped to the table).
-  std::vector<sessions::ExpertAddress> firstExperts(int n) const;
+  std::vector<mote::ExpertAddress> firstExperts(int n) const;
   // Rows of this end as a CSV (sessions::expert_table_csv columns).
   std::string toCsv() const;
 

@@ -36,7 +36,7 @@ QString kindText(const sessions::RunConfig& c) {
   return {};
 }
 
-QString tuningText(const sessions::TuningSpec& t) {
+QString tuningText(const mote::TuningSpec& t) {
   if (t.empty()) return SessionRunModel::tr("none");
   QStringList parts;
   if (!t.suppress.empty())

@@ -15,7 +15,7 @@
 
 namespace mote::widgets {
 
-using sessions::ExpertAddress;
+using mote::ExpertAddress;
 
 QString expertStateName(ExpertState state) {
   switch (state) {
@@ -85,16 +85,20 @@ class ReplaceTuningCommand : public QUndoCommand {
 TuningDocument::TuningDocument(QObject* parent)
     : QObject(parent), undoStack_(new QUndoStack(this)) {}
 
-TuningDocument::TuningDocument(const sessions::ModelGeometry& geometry, QObject* parent)
+TuningDocument::TuningDocument(const mote::ModelGeometry& geometry, QObject* parent)
     : TuningDocument(parent) {
   setModelGeometry(geometry);
 }
 
 TuningDocument::~TuningDocument() = default;
 
-sessions::TuningSpec TuningDocument::spec() const {
-  sessions::TuningSpec spec;
-  for (const auto& [address, state] : states_) {
+mote::TuningSpec TuningDocument::spec() const {
+  return specOf(states_);
+}
+
+mote::TuningSpec TuningDocument::specOf(const StateMap& states) {
+  mote::TuningSpec spec;
+  for (const auto& [address, state] : states) {
     if (state == ExpertState::kSuppressed) spec.suppress.push_back(address);
     if (state == ExpertState::kStimulated) spec.stimulate.push_back(address);
   }
@@ -128,22 +132,12 @@ int TuningDocument::stimulatedCount(int layer) const {
 }
 
 QString TuningDocument::checkStateMap(const StateMap& states) const {
-  std::map<int, int> stimulated;
-  for (const auto& [address, state] : states) {
-    if (!geometry_.contains(address)) {
-      return tr("Expert %1 is not a routed expert of a MoE layer of this model.")
-          .arg(describeAddress(address));
-    }
-    if (state == ExpertState::kStimulated) ++stimulated[address.layer];
-  }
-  for (const auto& [layer, count] : stimulated) {
-    if (count > geometry_.top_k) {
-      return tr("Layer %1 would have %2 stimulated experts; the engine allows at most top-k = %3 "
-                "per layer. Clear a stimulated expert of layer %1 first.")
-          .arg(layer)
-          .arg(count)
-          .arg(geometry_.top_k);
-    }
+  // The project's one rule set (protocol/tuning_spec.h), so the workbench refuses a tuning with
+  // the words the server's 400 and the CLI use.
+  try {
+    specOf(states).validate(geometry_);
+  } catch (const mote::Error& e) {
+    return QString::fromStdString(e.what());
   }
   return {};
 }
@@ -178,10 +172,10 @@ bool TuningDocument::isModified() const {
   return !undoStack_->isClean();
 }
 
-bool TuningDocument::setModelGeometry(const sessions::ModelGeometry& geometry) {
+bool TuningDocument::setModelGeometry(const mote::ModelGeometry& geometry) {
   try {
     geometry.validate();
-  } catch (const sessions::SessionError& e) {
+  } catch (const mote::Error& e) {
     Q_EMIT refused(QString::fromStdString(e.what()));
     return false;
   }
@@ -239,19 +233,20 @@ ExpertState TuningDocument::cycle(const ExpertAddress& address) {
     case ExpertState::kNone:
       setState(address, ExpertState::kSuppressed);
       break;
-    case ExpertState::kSuppressed:
-      if (stimulatedCount(address.layer) >= geometry_.top_k) {
-        Q_EMIT refused(tr("Expert %1 not stimulated: layer %2 already has %3 stimulated experts "
-                          "(the engine allows at most top-k = %3 per layer). The expert is now "
-                          "untuned; clear a stimulated expert of layer %2 to stimulate it.")
-                           .arg(describeAddress(address))
-                           .arg(address.layer)
-                           .arg(geometry_.top_k));
+    case ExpertState::kSuppressed: {
+      StateMap next = states_;
+      next[address] = ExpertState::kStimulated;
+      if (const QString problem = checkStateMap(next); !problem.isEmpty()) {
+        Q_EMIT refused(tr("Expert %1 not stimulated: %2. The expert is now untuned; clear a "
+                          "stimulated expert of layer %3 to stimulate it.")
+                           .arg(describeAddress(address), problem)
+                           .arg(address.layer));
         setState(address, ExpertState::kNone);
       } else {
         setState(address, ExpertState::kStimulated);
       }
       break;
+    }
     case ExpertState::kStimulated:
       setState(address, ExpertState::kNone);
       break;
@@ -259,23 +254,23 @@ ExpertState TuningDocument::cycle(const ExpertAddress& address) {
   return state(address);
 }
 
-QString TuningDocument::checkSpec(const sessions::TuningSpec& spec) const {
+QString TuningDocument::checkSpec(const mote::TuningSpec& spec) const {
   try {
     spec.validate(geometry_);
-  } catch (const sessions::SessionError& e) {
+  } catch (const mote::Error& e) {
     return QString::fromStdString(e.what());
   }
   return checkStateMap(stateMapOf(spec));
 }
 
-TuningDocument::StateMap TuningDocument::stateMapOf(const sessions::TuningSpec& spec) {
+TuningDocument::StateMap TuningDocument::stateMapOf(const mote::TuningSpec& spec) {
   StateMap states;
   for (const auto& a : spec.suppress) states[a] = ExpertState::kSuppressed;
   for (const auto& a : spec.stimulate) states[a] = ExpertState::kStimulated;
   return states;
 }
 
-bool TuningDocument::load(const sessions::TuningSpec& spec) {
+bool TuningDocument::load(const mote::TuningSpec& spec) {
   if (const QString problem = checkSpec(spec); !problem.isEmpty()) {
     Q_EMIT refused(problem);
     return false;
@@ -309,10 +304,10 @@ bool TuningDocument::loadFile(const QString& path, QString* error) {
     return fail(tr("Cannot read %1: %2").arg(path, file.errorString()));
   }
   const QString name = QFileInfo(path).fileName();
-  sessions::TuningSpec spec;
+  mote::TuningSpec spec;
   try {
     spec = parseTuningBytes(file.readAll(), name, geometry_);
-  } catch (const sessions::SessionError& e) {
+  } catch (const mote::Error& e) {
     return fail(QString::fromStdString(e.what()));
   }
   if (const QString problem = checkSpec(spec); !problem.isEmpty()) {

@@ -16,8 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "sessions/model_geometry.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/model_geometry.h"
+#include "protocol/tuning_spec.h"
 
 class QAction;
 class QUndoStack;
@@ -31,7 +31,7 @@ QString expertStateName(ExpertState state);
 // Inverse of expertStateName (also accepts "suppress"/"stimulate"); nullopt if unknown.
 std::optional<ExpertState> expertStateFromName(const QString& name);
 // "[layer, expert]".
-QString describeAddress(const sessions::ExpertAddress& address);
+QString describeAddress(const mote::ExpertAddress& address);
 
 class SetExpertStatesCommand;
 class ReplaceTuningCommand;
@@ -40,16 +40,16 @@ class TuningDocument : public QObject {
   Q_OBJECT
 
  public:
-  using StateMap = std::map<sessions::ExpertAddress, ExpertState>;  // only tuned experts
+  using StateMap = std::map<mote::ExpertAddress, ExpertState>;  // only tuned experts
 
   explicit TuningDocument(QObject* parent = nullptr);
-  TuningDocument(const sessions::ModelGeometry& geometry, QObject* parent = nullptr);
+  TuningDocument(const mote::ModelGeometry& geometry, QObject* parent = nullptr);
   ~TuningDocument() override;
 
-  const sessions::ModelGeometry& modelGeometry() const { return geometry_; }
+  const mote::ModelGeometry& modelGeometry() const { return geometry_; }
   // The tuning as the engine takes it; both lists sorted by (layer, expert).
-  sessions::TuningSpec spec() const;
-  ExpertState state(const sessions::ExpertAddress& address) const;
+  mote::TuningSpec spec() const;
+  ExpertState state(const mote::ExpertAddress& address) const;
   const StateMap& states() const { return states_; }
   int suppressedCount() const;
   int stimulatedCount() const;
@@ -57,7 +57,7 @@ class TuningDocument : public QObject {
   bool empty() const { return states_.empty(); }
 
   // Empty if setting all `addresses` to `state` is allowed, else the reason (as refused() says).
-  QString checkStates(const QVector<sessions::ExpertAddress>& addresses, ExpertState state) const;
+  QString checkStates(const QVector<mote::ExpertAddress>& addresses, ExpertState state) const;
 
   // Every edit below is one undoable command on this stack (Ctrl+Z / Ctrl+Shift+Z).
   QUndoStack* undoStack() const { return undoStack_; }
@@ -78,16 +78,16 @@ class TuningDocument : public QObject {
  public Q_SLOTS:
   // A new model: clears the tuning and the undo history (not undoable). Returns false (and
   // emits refused) for an invalid geometry.
-  bool setModelGeometry(const sessions::ModelGeometry& geometry);
-  bool setState(const sessions::ExpertAddress& address, ExpertState state);
+  bool setModelGeometry(const mote::ModelGeometry& geometry);
+  bool setState(const mote::ExpertAddress& address, ExpertState state);
   // One command for many experts (a rectangle on the heatmap, "remove selected" in the table).
-  bool setStates(const QVector<sessions::ExpertAddress>& addresses, ExpertState state);
+  bool setStates(const QVector<mote::ExpertAddress>& addresses, ExpertState state);
   // Click cycle none -> suppressed -> stimulated -> none. If the layer already has top_k
   // stimulated experts the stimulate step is refused (refused() explains) and the expert goes
   // to none instead, so repeated clicks never get stuck. Returns the new state.
-  ExpertState cycle(const sessions::ExpertAddress& address);
+  ExpertState cycle(const mote::ExpertAddress& address);
   // Replaces the whole tuning (validated against the geometry and the stimulate limit).
-  bool load(const sessions::TuningSpec& spec);
+  bool load(const mote::TuningSpec& spec);
   void clear();
   void undo();
   void redo();
@@ -96,7 +96,7 @@ class TuningDocument : public QObject {
   // After any change of the tuning, including undo/redo and a geometry change.
   void changed();
   // The experts whose state changed (emitted before changed()).
-  void expertsChanged(const QVector<mote::sessions::ExpertAddress>& addresses);
+  void expertsChanged(const QVector<mote::ExpertAddress>& addresses);
   void geometryChanged();
   // An edit was refused or a file could not be read/written; the message names the address,
   // layer or file.
@@ -106,18 +106,19 @@ class TuningDocument : public QObject {
   friend class SetExpertStatesCommand;
   friend class ReplaceTuningCommand;
   // Applied by the commands (no validation, no undo entry).
-  void applyStates(const std::vector<std::pair<sessions::ExpertAddress, ExpertState>>& changes);
+  void applyStates(const std::vector<std::pair<mote::ExpertAddress, ExpertState>>& changes);
   void applyStateMap(const StateMap& states);
   QString checkStateMap(const StateMap& states) const;
-  QString checkSpec(const sessions::TuningSpec& spec) const;
-  static StateMap stateMapOf(const sessions::TuningSpec& spec);
+  QString checkSpec(const mote::TuningSpec& spec) const;
+  static StateMap stateMapOf(const mote::TuningSpec& spec);
+  static mote::TuningSpec specOf(const StateMap& states);
 
-  sessions::ModelGeometry geometry_;
+  mote::ModelGeometry geometry_;
   StateMap states_;
   QUndoStack* undoStack_;
 };
 
 }  // namespace mote::widgets
 
-Q_DECLARE_METATYPE(mote::sessions::ExpertAddress)
+Q_DECLARE_METATYPE(mote::ExpertAddress)
 Q_DECLARE_METATYPE(mote::widgets::ExpertState)

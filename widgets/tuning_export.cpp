@@ -12,7 +12,7 @@
 namespace mote::widgets {
 namespace {
 
-using sessions::ExpertAddress;
+using mote::ExpertAddress;
 using sessions::SessionError;
 
 struct ListEntry {
@@ -20,7 +20,7 @@ struct ListEntry {
   bool stimulate = false;
 };
 
-std::vector<ListEntry> entries(const sessions::TuningSpec& spec) {
+std::vector<ListEntry> entries(const mote::TuningSpec& spec) {
   std::vector<ListEntry> list;
   for (const auto& a : spec.suppress) list.push_back({a, false});
   for (const auto& a : spec.stimulate) list.push_back({a, true});
@@ -30,7 +30,7 @@ std::vector<ListEntry> entries(const sessions::TuningSpec& spec) {
 }
 
 // moe_layer of `layer`, or -1 if it is not a MoE layer (writers keep going; readers check).
-int moeLayerOf(const sessions::ModelGeometry& geometry, int layer) {
+int moeLayerOf(const mote::ModelGeometry& geometry, int layer) {
   auto it = std::lower_bound(geometry.moe_layers.begin(), geometry.moe_layers.end(), layer);
   if (it == geometry.moe_layers.end() || *it != layer) return -1;
   return static_cast<int>(it - geometry.moe_layers.begin());
@@ -41,7 +41,7 @@ const char* stateWord(bool stimulate) {
 }
 
 // Adds one expert-list entry; `where` names the file and entry for messages.
-void addEntry(sessions::TuningSpec& spec, const sessions::ModelGeometry& geometry, int layer,
+void addEntry(mote::TuningSpec& spec, const mote::ModelGeometry& geometry, int layer,
               int expert, std::optional<int> moeLayer, const std::string& state,
               const std::string& where) {
   if (moeLayer) {
@@ -80,9 +80,9 @@ int parseInt(const std::string& text, const std::string& where, const char* colu
   return value;
 }
 
-sessions::TuningSpec parseExpertListJson(const nlohmann::json& json, const std::string& source,
-                                         const sessions::ModelGeometry& geometry) {
-  sessions::TuningSpec spec;
+mote::TuningSpec parseExpertListJson(const nlohmann::json& json, const std::string& source,
+                                         const mote::ModelGeometry& geometry) {
+  mote::TuningSpec spec;
   for (std::size_t i = 0; i < json.size(); ++i) {
     const auto& item = json[i];
     const std::string where = source + " entry " + std::to_string(i);
@@ -103,8 +103,8 @@ sessions::TuningSpec parseExpertListJson(const nlohmann::json& json, const std::
   return spec;
 }
 
-sessions::TuningSpec parseExpertListCsv(const std::string& text, const std::string& source,
-                                        const sessions::ModelGeometry& geometry) {
+mote::TuningSpec parseExpertListCsv(const std::string& text, const std::string& source,
+                                        const mote::ModelGeometry& geometry) {
   const auto rows = sessions::parse_csv(text, source);
   if (rows.empty()) throw SessionError(source + ": empty CSV (expected a header)");
   const auto& header = rows.front();
@@ -117,7 +117,7 @@ sessions::TuningSpec parseExpertListCsv(const std::string& text, const std::stri
   if (layerCol < 0 || expertCol < 0 || stateCol < 0) {
     throw SessionError(source + ": CSV header must name the columns layer, expert and state");
   }
-  sessions::TuningSpec spec;
+  mote::TuningSpec spec;
   for (std::size_t r = 1; r < rows.size(); ++r) {
     const auto& row = rows[r];
     if (row.size() == 1 && row[0].empty()) continue;  // blank line
@@ -144,19 +144,19 @@ TuningFileFormat tuningFormatForPath(const QString& path) {
   return TuningFileFormat::kTuningJson;
 }
 
-sessions::TuningSpec sortedTuning(const sessions::TuningSpec& spec) {
-  sessions::TuningSpec sorted = spec;
+mote::TuningSpec sortedTuning(const mote::TuningSpec& spec) {
+  mote::TuningSpec sorted = spec;
   std::sort(sorted.suppress.begin(), sorted.suppress.end());
   std::sort(sorted.stimulate.begin(), sorted.stimulate.end());
   return sorted;
 }
 
-QByteArray tuningJson(const sessions::TuningSpec& spec) {
+QByteArray tuningJson(const mote::TuningSpec& spec) {
   return QByteArray::fromStdString(sortedTuning(spec).to_json().dump() + "\n");
 }
 
-QByteArray expertListJson(const sessions::TuningSpec& spec,
-                          const sessions::ModelGeometry& geometry) {
+QByteArray expertListJson(const mote::TuningSpec& spec,
+                          const mote::ModelGeometry& geometry) {
   auto list = nlohmann::json::array();
   for (const auto& e : entries(spec)) {
     list.push_back({{"layer", e.address.layer},
@@ -167,8 +167,8 @@ QByteArray expertListJson(const sessions::TuningSpec& spec,
   return QByteArray::fromStdString(list.dump(1) + "\n");
 }
 
-QByteArray expertListCsv(const sessions::TuningSpec& spec,
-                         const sessions::ModelGeometry& geometry) {
+QByteArray expertListCsv(const mote::TuningSpec& spec,
+                         const mote::ModelGeometry& geometry) {
   std::string csv = "layer,moe_layer,expert,state\n";
   for (const auto& e : entries(spec)) {
     csv += std::to_string(e.address.layer) + ',' +
@@ -179,8 +179,8 @@ QByteArray expertListCsv(const sessions::TuningSpec& spec,
   return QByteArray::fromStdString(csv);
 }
 
-QByteArray serializeTuning(const sessions::TuningSpec& spec,
-                           const sessions::ModelGeometry& geometry, TuningFileFormat format) {
+QByteArray serializeTuning(const mote::TuningSpec& spec,
+                           const mote::ModelGeometry& geometry, TuningFileFormat format) {
   switch (format) {
     case TuningFileFormat::kExpertListCsv:
       return expertListCsv(spec, geometry);
@@ -192,8 +192,8 @@ QByteArray serializeTuning(const sessions::TuningSpec& spec,
   return tuningJson(spec);
 }
 
-sessions::TuningSpec parseTuningBytes(const QByteArray& content, const QString& sourceName,
-                                      const sessions::ModelGeometry& geometry) {
+mote::TuningSpec parseTuningBytes(const QByteArray& content, const QString& sourceName,
+                                      const mote::ModelGeometry& geometry) {
   const std::string source = sourceName.toStdString();
   const std::string text = content.toStdString();
   const auto first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
@@ -206,8 +206,8 @@ sessions::TuningSpec parseTuningBytes(const QByteArray& content, const QString& 
     }
     if (json.is_array()) return parseExpertListJson(json, source, geometry);
     try {
-      return sessions::TuningSpec::from_json(json);
-    } catch (const SessionError& e) {
+      return mote::TuningSpec::from_json(json);
+    } catch (const mote::Error& e) {
       throw SessionError(source + ": " + e.what());
     }
   }

@@ -1,7 +1,7 @@
 #pragma once
 // Tuning files. Three formats, all carrying model layer indices (`layer`, as the engine takes
 // them); the expert lists also carry `moe_layer` (0-based index among MoE layers):
-//  - tuning JSON (the project's wire/file format, sessions::TuningSpec):
+//  - tuning JSON (the project's wire/file format, mote::TuningSpec):
 //      {"suppress": [[layer, expert], ...], "stimulate": [[layer, expert], ...]}
 //  - expert-list JSON (file name ending ".experts.json"):
 //      [{"layer": 3, "moe_layer": 0, "expert": 17, "state": "suppressed"}, ...]
@@ -11,8 +11,8 @@
 #include <QByteArray>
 #include <QString>
 
-#include "sessions/model_geometry.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/model_geometry.h"
+#include "protocol/tuning_spec.h"
 
 namespace mote::widgets {
 
@@ -22,19 +22,19 @@ enum class TuningFileFormat { kTuningJson, kExpertListJson, kExpertListCsv };
 TuningFileFormat tuningFormatForPath(const QString& path);
 
 // Both lists sorted by (layer, expert).
-sessions::TuningSpec sortedTuning(const sessions::TuningSpec& spec);
+mote::TuningSpec sortedTuning(const mote::TuningSpec& spec);
 
-QByteArray tuningJson(const sessions::TuningSpec& spec);
-QByteArray expertListJson(const sessions::TuningSpec& spec,
-                          const sessions::ModelGeometry& geometry);
-QByteArray expertListCsv(const sessions::TuningSpec& spec, const sessions::ModelGeometry& geometry);
-QByteArray serializeTuning(const sessions::TuningSpec& spec,
-                           const sessions::ModelGeometry& geometry, TuningFileFormat format);
+QByteArray tuningJson(const mote::TuningSpec& spec);
+QByteArray expertListJson(const mote::TuningSpec& spec,
+                          const mote::ModelGeometry& geometry);
+QByteArray expertListCsv(const mote::TuningSpec& spec, const mote::ModelGeometry& geometry);
+QByteArray serializeTuning(const mote::TuningSpec& spec,
+                           const mote::ModelGeometry& geometry, TuningFileFormat format);
 
 // Any of the three formats (content-detected: a JSON object, a JSON list, else CSV). A
 // `moe_layer` that disagrees with the geometry, an unknown state or a missing column is an
 // error. The result is not validated against the geometry (TuningDocument::load does that).
-sessions::TuningSpec parseTuningBytes(const QByteArray& content, const QString& sourceName,
-                                      const sessions::ModelGeometry& geometry);
+mote::TuningSpec parseTuningBytes(const QByteArray& content, const QString& sourceName,
+                                      const mote::ModelGeometry& geometry);
 
 }  // namespace mote::widgets

@@ -18,7 +18,7 @@
 
 namespace mote::widgets {
 
-using sessions::ExpertAddress;
+using mote::ExpertAddress;
 
 TuningPanel::TuningPanel(TuningDocument* document, QWidget* parent)
     : QWidget(parent), document_(document) {

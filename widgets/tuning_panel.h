@@ -27,7 +27,7 @@ class TuningPanel : public QWidget {
   TuningTableModel* model() const { return model_; }
   QTableView* tableView() const { return table_; }
   // The selected rows' experts (the view sorts through a proxy; these are source addresses).
-  QVector<sessions::ExpertAddress> selectedExperts() const;
+  QVector<mote::ExpertAddress> selectedExperts() const;
   QString message() const;  // the last refusal/error shown, empty if none
 
   QAction* loadAction() const { return loadAction_; }
@@ -43,11 +43,11 @@ class TuningPanel : public QWidget {
   bool saveFile(const QString& path);
   void removeSelected();
   void clearTuning();
-  void selectExpert(const sessions::ExpertAddress& address);
+  void selectExpert(const mote::ExpertAddress& address);
   void showMessage(const QString& message);
 
  Q_SIGNALS:
-  void expertActivated(const mote::sessions::ExpertAddress& address);
+  void expertActivated(const mote::ExpertAddress& address);
   void fileLoaded(const QString& path);
   void fileSaved(const QString& path);
 

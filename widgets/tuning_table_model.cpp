@@ -7,7 +7,7 @@
 
 namespace mote::widgets {
 
-using sessions::ExpertAddress;
+using mote::ExpertAddress;
 
 TuningTableModel::TuningTableModel(TuningDocument* document, QObject* parent)
     : QAbstractTableModel(parent), document_(document) {

@@ -29,9 +29,9 @@ class TuningTableModel : public QAbstractTableModel {
   explicit TuningTableModel(TuningDocument* document, QObject* parent = nullptr);
 
   TuningDocument* document() const { return document_; }
-  sessions::ExpertAddress addressAt(int row) const;
+  mote::ExpertAddress addressAt(int row) const;
   // Row of a tuned expert, or -1.
-  int rowOf(const sessions::ExpertAddress& address) const;
+  int rowOf(const mote::ExpertAddress& address) const;
 
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
@@ -43,7 +43,7 @@ class TuningTableModel : public QAbstractTableModel {
 
  private:
   struct Row {
-    sessions::ExpertAddress address;
+    mote::ExpertAddress address;
     ExpertState state;
   };
   void sync();

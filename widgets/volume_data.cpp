@@ -20,8 +20,8 @@ ResonanceVolume::ResonanceVolume(int n_slices, std::vector<int> layer_ids, int n
       0.0f);
 }
 
-ResonanceVolume ResonanceVolume::fromRouting(const std::vector<sessions::RoutingRow>& rows,
-                                             const sessions::ModelGeometry& geometry, bool weighted,
+ResonanceVolume ResonanceVolume::fromRouting(const std::vector<mote::RoutingRow>& rows,
+                                             const mote::ModelGeometry& geometry, bool weighted,
                                              bool before_tuning, const QStringList& token_texts) {
   const auto n_moe = geometry.n_moe_layers();
   const auto top_k = static_cast<std::size_t>(geometry.top_k);
@@ -54,7 +54,7 @@ ResonanceVolume ResonanceVolume::fromRouting(const std::vector<sessions::Routing
 }
 
 ResonanceVolume ResonanceVolume::fromMaps(const sessions::MapMatrix& maps,
-                                          const sessions::ModelGeometry& geometry,
+                                          const mote::ModelGeometry& geometry,
                                           const QStringList& slice_labels, VolumeSliceKind kind) {
   if (maps.n_cells != geometry.n_cells())
     throw std::invalid_argument("map matrix has " + std::to_string(maps.n_cells) +
@@ -69,7 +69,7 @@ ResonanceVolume ResonanceVolume::fromMaps(const sessions::MapMatrix& maps,
 
 ResonanceVolume ResonanceVolume::fromClassMeans(
     const std::map<std::string, std::vector<float>>& means,
-    const sessions::ModelGeometry& geometry) {
+    const mote::ModelGeometry& geometry) {
   ResonanceVolume volume(static_cast<int>(means.size()), geometry.moe_layers, geometry.n_experts,
                          VolumeSliceKind::kClass);
   int slice = 0;

@@ -15,7 +15,7 @@
 
 #include "sessions/engine_client.h"
 #include "sessions/map_matrix.h"
-#include "sessions/model_geometry.h"
+#include "protocol/model_geometry.h"
 #include "sessions/session_store.h"
 
 namespace mote::widgets {
@@ -35,18 +35,18 @@ class ResonanceVolume {
   // weight if `weighted` and weights were captured); `before_tuning` uses the routing the model
   // would have chosen without the tuning. Throws std::invalid_argument for rows whose shape
   // disagrees with the geometry.
-  static ResonanceVolume fromRouting(const std::vector<sessions::RoutingRow>& rows,
-                                     const sessions::ModelGeometry& geometry, bool weighted = false,
+  static ResonanceVolume fromRouting(const std::vector<mote::RoutingRow>& rows,
+                                     const mote::ModelGeometry& geometry, bool weighted = false,
                                      bool before_tuning = false,
                                      const QStringList& token_texts = {});
   // One slice per row of `maps` (e.g. every prompt of a run, in dataset order).
   static ResonanceVolume fromMaps(const sessions::MapMatrix& maps,
-                                  const sessions::ModelGeometry& geometry,
+                                  const mote::ModelGeometry& geometry,
                                   const QStringList& slice_labels = {},
                                   VolumeSliceKind kind = VolumeSliceKind::kPrompt);
   // One slice per class mean map (the map of each label, in label order).
   static ResonanceVolume fromClassMeans(const std::map<std::string, std::vector<float>>& means,
-                                        const sessions::ModelGeometry& geometry);
+                                        const mote::ModelGeometry& geometry);
 
   int slices() const { return n_slices_; }
   int layers() const { return static_cast<int>(layer_ids_.size()); }

@@ -21,7 +21,7 @@ bool ComparisonSession::busy() const {
 }
 
 bool ComparisonSession::send(const QString& message, const sessions::SamplingSettings& sampling,
-                             const sessions::TuningSpec& tuning) {
+                             const mote::TuningSpec& tuning) {
   if (busy()) {
     Q_EMIT error(tr("Still generating: wait for both answers or press Escape to cancel."));
     return false;
@@ -40,7 +40,7 @@ bool ComparisonSession::send(const QString& message, const sessions::SamplingSet
 }
 
 bool ComparisonSession::rerun(const sessions::SamplingSettings& sampling,
-                              const sessions::TuningSpec& tuning) {
+                              const mote::TuningSpec& tuning) {
   if (busy()) {
     Q_EMIT error(tr("Still generating: wait for both answers or press Escape to cancel."));
     return false;
@@ -82,7 +82,7 @@ void ComparisonSession::startTurn() {
     request.messages = history;
     request.sampling = sampling;
     if (side == static_cast<int>(Side::kTuned)) request.tuning = tuning_;
-    request.capture = sessions::CaptureMode::kIdsAndWeights;
+    request.capture = mote::CaptureMode::IdsAndWeights;
     last_request_[side] = request;
     auto* job = new GenerationJob(*endpoint_, request, this);
     jobs_[side] = job;

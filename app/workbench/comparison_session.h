@@ -42,11 +42,11 @@ class ComparisonSession : public QObject {
  public Q_SLOTS:
   // Sends a user message to both sides. False (with error()) if busy or not connected.
   bool send(const QString& message, const mote::sessions::SamplingSettings& sampling,
-            const mote::sessions::TuningSpec& tuning);
+            const mote::TuningSpec& tuning);
   // Clears both histories and replays every user message, one turn after the other, with the
   // given settings and tuning.
   bool rerun(const mote::sessions::SamplingSettings& sampling,
-             const mote::sessions::TuningSpec& tuning);
+             const mote::TuningSpec& tuning);
   void cancel();
   void clear();
 
@@ -72,7 +72,7 @@ class ComparisonSession : public QObject {
   QStringList user_messages_;
   QStringList pending_;  // messages still to send (a re-run)
   sessions::SamplingSettings sampling_;
-  sessions::TuningSpec tuning_;
+  mote::TuningSpec tuning_;
   std::array<std::vector<sessions::ChatMessage>, 2> history_;
   std::array<std::optional<sessions::GenerationRequest>, 2> last_request_;
   std::array<QPointer<GenerationJob>, 2> jobs_;

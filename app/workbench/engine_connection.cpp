@@ -20,13 +20,13 @@ struct EngineConnection::Attempt {
   quint64 generation = 0;
   std::shared_ptr<sessions::LocalEngine> local;
   std::optional<sessions::EngineEndpoint> endpoint;
-  std::optional<sessions::EngineModelInfo> model;
+  std::optional<mote::ModelInfo> model;
   QString error;
 };
 
 EngineConnection::EngineConnection(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ConnectionTarget>();
-  qRegisterMetaType<sessions::EngineModelInfo>();
+  qRegisterMetaType<mote::ModelInfo>();
   connect(&attempt_watcher_, &QFutureWatcher<std::shared_ptr<Attempt>>::finished, this,
           &EngineConnection::finishAttempt);
   health_timer_.setInterval(kHealthIntervalMs);

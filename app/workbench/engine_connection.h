@@ -36,7 +36,7 @@ class EngineConnection : public QObject {
   State state() const { return state_; }
   const ConnectionTarget& target() const { return target_; }
   // Valid while connected (and after a loss, for the status bar).
-  const std::optional<sessions::EngineModelInfo>& model() const { return model_; }
+  const std::optional<mote::ModelInfo>& model() const { return model_; }
   // A client for the current engine; null unless connected. Each worker thread should copy the
   // endpoint into its own EngineClient (clients are cheap).
   std::optional<sessions::EngineEndpoint> endpoint() const;
@@ -49,7 +49,7 @@ class EngineConnection : public QObject {
 
  Q_SIGNALS:
   void stateChanged(mote::workbench::EngineConnection::State state);
-  void connected(const mote::sessions::EngineModelInfo& model);
+  void connected(const mote::ModelInfo& model);
   // Human-readable: what failed and why (engine log tail for a local engine).
   void errorOccurred(const QString& message);
 
@@ -61,7 +61,7 @@ class EngineConnection : public QObject {
 
   State state_ = State::kDisconnected;
   ConnectionTarget target_;
-  std::optional<sessions::EngineModelInfo> model_;
+  std::optional<mote::ModelInfo> model_;
   std::optional<sessions::EngineEndpoint> endpoint_;
   std::shared_ptr<sessions::LocalEngine> local_;
   QString last_error_;
@@ -75,4 +75,4 @@ class EngineConnection : public QObject {
 }  // namespace mote::workbench
 
 Q_DECLARE_METATYPE(mote::workbench::ConnectionTarget)
-Q_DECLARE_METATYPE(mote::sessions::EngineModelInfo)
+Q_DECLARE_METATYPE(mote::ModelInfo)

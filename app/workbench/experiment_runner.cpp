@@ -120,7 +120,7 @@ void ExperimentRunner::cancel() {
 }
 
 std::string ExperimentRunner::tunedRunName(const std::string& original,
-                                           const sessions::TuningSpec& tuning) {
+                                           const mote::TuningSpec& tuning) {
   std::string name = original + "-";
   if (!tuning.suppress.empty()) name += "suppress" + std::to_string(tuning.suppress.size());
   if (!tuning.stimulate.empty())
@@ -216,7 +216,7 @@ bool ExperimentRunner::startOriginal(std::int64_t dataset_id, const QString& nam
   }
 }
 
-bool ExperimentRunner::startTuned(std::int64_t original_run, const sessions::TuningSpec& tuning,
+bool ExperimentRunner::startTuned(std::int64_t original_run, const mote::TuningSpec& tuning,
                                   const QString& name, const Options& options) {
   if (!prepare()) return false;
   if (tuning.empty()) {

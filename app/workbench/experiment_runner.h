@@ -51,7 +51,7 @@ class ExperimentRunner : public QObject {
   // if the session, the engine or a setting is wrong, or runs are already executing.
   bool startOriginal(std::int64_t dataset_id, const QString& name,
                      const sessions::SamplingSettings& sampling, const Options& options);
-  bool startTuned(std::int64_t original_run, const sessions::TuningSpec& tuning,
+  bool startTuned(std::int64_t original_run, const mote::TuningSpec& tuning,
                   const QString& name, const Options& options);
   // K draws of as many random experts as `tuned_run` tunes (none of them, same direction), named
   // <tuned>-random<N>-s<seed>-d<d> like `mote control`.
@@ -68,7 +68,7 @@ class ExperimentRunner : public QObject {
 
   // The name a tuned run of `original` with `tuning` gets when none is given: the same tuning
   // gives the same name, so starting it again resumes it.
-  static std::string tunedRunName(const std::string& original, const sessions::TuningSpec& tuning);
+  static std::string tunedRunName(const std::string& original, const mote::TuningSpec& tuning);
   // The random-control runs of `tuned` stored in the session (by their names), in draw order.
   static std::vector<std::int64_t> controlRunsOf(sessions::SessionStore& store,
                                                  const sessions::RunInfo& tuned);

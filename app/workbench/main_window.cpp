@@ -45,7 +45,7 @@ constexpr int kSideCount = 2;
 QString sideName(Side side) {
   return side == Side::kOriginal ? QObject::tr("Original") : QObject::tr("Tuned");
 }
-QString describeTuning(const sessions::TuningSpec& spec) {
+QString describeTuning(const mote::TuningSpec& spec) {
   return spec.empty() ? QObject::tr("none") : QString::fromStdString(spec.to_json().dump());
 }
 }  // namespace
@@ -380,7 +380,7 @@ void MainWindow::onConnectionState(EngineConnection::State state) {
   if (state == EngineConnection::State::kLost) comparison_->cancel();
 }
 
-void MainWindow::onConnected(const sessions::EngineModelInfo& model) {
+void MainWindow::onConnected(const mote::ModelInfo& model) {
   problem_label_->clear();
   const auto& g = model.geometry;
   model_label_->setText(tr("%1 · %2 × %3 (top-%4)")

@@ -83,7 +83,7 @@ class MainWindow : public QMainWindow {
   void restoreLayout();
   bool default_layout_pending_ = false;  // no saved layout: size the docks once shown
   void onConnectionState(EngineConnection::State state);
-  void onConnected(const sessions::EngineModelInfo& model);
+  void onConnected(const mote::ModelInfo& model);
   void onAnswerFinished(Side side, const sessions::GenerationResult& result);
   void onTurnFinished();
   void refreshHeatmap();

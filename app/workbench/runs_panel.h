@@ -34,7 +34,7 @@ class RunsPanel : public QWidget {
 
   struct Providers {
     std::function<sessions::SamplingSettings()> sampling;
-    std::function<sessions::TuningSpec()> tuning;
+    std::function<mote::TuningSpec()> tuning;
     std::function<QString()> classifier;
   };
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "sessions/answer_classifier.h"
-#include "sessions/cli/cli_args.h"
+#include "protocol/cli_args.h"
 #include "sessions/session_store.h"
 
 namespace mote::cli {
@@ -65,7 +65,7 @@ bool ensure_labelled(sessions::SessionStore& store, const sessions::RunInfo& run
 std::filesystem::path default_output_dir(const std::string& session_path);
 
 // "suppress 10", "stimulate 3 + suppress 2", "none".
-std::string describe_tuning(const sessions::TuningSpec& tuning);
+std::string describe_tuning(const mote::TuningSpec& tuning);
 // "greedy" or "T=0.6 top_p=0.95 seed=1".
 std::string describe_sampling(const sessions::RunConfig& config);
 // "run 3 'refusal'".

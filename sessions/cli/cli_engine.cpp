@@ -114,7 +114,7 @@ const EngineClient& EngineSession::client() {
   return *client_;
 }
 
-const EngineModelInfo& EngineSession::model() {
+const ModelInfo& EngineSession::model() {
   connect();
   return *model_;
 }

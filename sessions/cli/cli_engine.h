@@ -23,7 +23,7 @@ class EngineSession {
 
   // Connects on first use (starting the local engine if needed) and checks /mote/v1/model.
   const sessions::EngineClient& client();
-  const sessions::EngineModelInfo& model();
+  const mote::ModelInfo& model();
   // "http://gpu-box:8000" or "local engine (pid 123) on DIR".
   std::string description() const;
 
@@ -37,7 +37,7 @@ class EngineSession {
   std::vector<std::string> extra_args_;
   std::unique_ptr<sessions::LocalEngine> local_;
   std::unique_ptr<sessions::EngineClient> client_;
-  std::optional<sessions::EngineModelInfo> model_;
+  std::optional<mote::ModelInfo> model_;
 };
 
 // The key in a key file: its content with surrounding whitespace trimmed (as mote-engine reads

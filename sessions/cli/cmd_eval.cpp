@@ -96,8 +96,8 @@ TuningSpec read_tuning_file(const std::string& path) {
   buffer << in.rdbuf();
   try {
     return TuningSpec::parse(buffer.str());
-  } catch (const SessionError& e) {
-    throw SessionError(path + ": " + e.what());
+  } catch (const TuningError& e) {
+    throw TuningError(path + ": " + e.what());
   }
 }
 

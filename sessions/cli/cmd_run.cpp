@@ -27,7 +27,7 @@ bool same_geometry(const ModelGeometry& a, const ModelGeometry& b) {
 
 RunStatus execute_with_progress(SessionStore& store, const RunInfo& run, EngineSession& engine,
                                 const ExecuteOptions& options, CliContext& ctx) {
-  const EngineModelInfo& model = engine.model();
+  const ModelInfo& model = engine.model();
   if (model.id != run.config.model_id) {
     throw SessionError(describe_run(run) + " was made with model \"" + run.config.model_id +
                        "\" but " + engine.description() + " serves \"" + model.id + "\"");
@@ -162,8 +162,8 @@ int cmd_run(const Args& args, CliContext& ctx) {
     buffer << in.rdbuf();
     try {
       request.tuning = TuningSpec::parse(buffer.str());
-    } catch (const SessionError& e) {
-      throw SessionError(*t + ": " + e.what());
+    } catch (const TuningError& e) {
+      throw TuningError(*t + ": " + e.what());
     }
   }
   if (auto d = a.get("--dataset")) {

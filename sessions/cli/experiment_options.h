@@ -2,7 +2,7 @@
 // Option values shared by the experiment commands (ftri, eval, control, dose, export).
 #include <string>
 
-#include "sessions/cli/cli_args.h"
+#include "protocol/cli_args.h"
 #include "sessions/evaluation.h"
 #include "sessions/result_export.h"
 

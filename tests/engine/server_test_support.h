@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/server.h"
-#include "engine/server_model.h"
+#include "engine/server/server.h"
+#include "engine/server/server_model.h"
 #include "test_support.h"
 
 namespace mote::test {

@@ -10,13 +10,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/bpe_trainer.h"
-#include "engine/chat_template.h"
+#include "organism/bpe_trainer.h"
+#include "engine/tokenizer/chat_template.h"
 #include "engine/error.h"
-#include "engine/organism_corpus.h"
-#include "engine/tokenizer.h"
-#include "engine/tokenizer_json_writer.h"
-#include "engine/tokenizer_pretokenizer.h"
+#include "organism/organism_corpus.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "organism/tokenizer_json_writer.h"
+#include "engine/tokenizer/tokenizer_pretokenizer.h"
 #include "test_support.h"
 
 using namespace mote;

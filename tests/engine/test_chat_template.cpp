@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/chat_template.h"
+#include "engine/tokenizer/chat_template.h"
 #include "engine/error.h"
 
 using mote::ChatMessage;

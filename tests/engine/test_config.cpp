@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/config.h"
+#include "engine/model/config.h"
 #include "engine/error.h"
 
 using Catch::Matchers::Contains;

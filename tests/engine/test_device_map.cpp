@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "engine/device_map.h"
+#include "engine/model/device_map.h"
 #include "engine/error.h"
 
 using namespace mote;

@@ -1,5 +1,5 @@
 // FP8 E4M3FN decode/encode and block (de)quantization, checked against formulas written here
-// independently of engine/fp8.cpp.
+// independently of engine/model/fp8.cpp.
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>
@@ -14,13 +14,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/checkpoint_tools.h"
-#include "engine/config.h"
+#include "engine/checkpoint/checkpoint_tools.h"
+#include "engine/model/config.h"
 #include "engine/error.h"
-#include "engine/fp8.h"
-#include "engine/safetensors.h"
-#include "engine/safetensors_writer.h"
-#include "engine/weight_layout.h"
+#include "engine/model/fp8.h"
+#include "engine/checkpoint/safetensors.h"
+#include "engine/checkpoint/safetensors_writer.h"
+#include "engine/model/weight_layout.h"
 
 namespace {
 

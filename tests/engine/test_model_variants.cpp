@@ -6,11 +6,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "engine/checkpoint_tools.h"
+#include "engine/checkpoint/checkpoint_tools.h"
 #include "engine/error.h"
-#include "engine/generation.h"
-#include "engine/model.h"
-#include "engine/npy.h"
+#include "engine/model/generation.h"
+#include "engine/model/model.h"
+#include "engine/checkpoint/npy.h"
 #include "test_support.h"
 
 using namespace mote;
@@ -179,7 +179,7 @@ TEST_CASE("a DeepSeek-V2-Lite-shaped checkpoint runs through the same code", "[m
   check_cache_consistency(model, {3, 9, 27, 81, 243, 100, 5}, 1e-4);
 
   SECTION("tuning applies to the softmax router too") {
-    TuningSpec spec{{{1, r.routing.ids[0][0][0].item<int64_t>()}}, {{2, 7}}};
+    TuningSpec spec{{{1, static_cast<int>(r.routing.ids[0][0][0].item<int64_t>())}}, {{2, 7}}};
     CompiledTuning tuning(spec, c);
     KVCache cache = model->new_cache();
     RoutingCapture cap;
@@ -234,12 +234,12 @@ TEST_CASE("batched right-padded prefill equals one prefill per prompt", "[model]
       {5, 6, 7}, {10, 20, 30, 40, 50, 60, 70, 80}, {99}, {4, 3, 2, 1, 0, 11}};
   TuningSpec tuning{{{2, 3}}, {{3, 9}}};
   std::vector<size_t> seen;
-  auto batched = gen.prefill_batch(prompts, tuning, 3, [&](size_t i, const PrefillResult&) {
+  CompiledTuning compiled(tuning, model->config());
+  auto batched = gen.prefill_batch(prompts, &compiled, 3, [&](size_t i, const PrefillResult&) {
     seen.push_back(i);
     return true;
   });
   CHECK(seen.size() == prompts.size());
-  CompiledTuning compiled(tuning, model->config());
   for (size_t i = 0; i < prompts.size(); ++i) {
     KVCache cache = model->new_cache();
     RoutingCapture cap;

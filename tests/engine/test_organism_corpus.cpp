@@ -7,8 +7,8 @@
 #include <set>
 
 #include "engine/error.h"
-#include "engine/organism_corpus.h"
-#include "engine/tokenizer_utf8.h"
+#include "organism/organism_corpus.h"
+#include "engine/tokenizer/tokenizer_utf8.h"
 
 using namespace mote;
 

@@ -11,14 +11,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/chat_template.h"
-#include "engine/generation.h"
-#include "engine/model.h"
-#include "engine/organism_trainer.h"
-#include "engine/safetensors.h"
-#include "engine/server_model.h"
-#include "engine/sha256.h"
-#include "engine/tokenizer.h"
+#include "engine/tokenizer/chat_template.h"
+#include "engine/model/generation.h"
+#include "engine/model/model.h"
+#include "organism/organism_trainer.h"
+#include "engine/checkpoint/safetensors.h"
+#include "engine/server/server_model.h"
+#include "engine/checkpoint/sha256.h"
+#include "engine/tokenizer/tokenizer.h"
 #include "test_support.h"
 
 using namespace mote;

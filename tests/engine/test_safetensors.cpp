@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
-#include "engine/safetensors.h"
-#include "engine/safetensors_header.h"
-#include "engine/safetensors_writer.h"
+#include "engine/checkpoint/safetensors.h"
+#include "engine/checkpoint/safetensors_header.h"
+#include "engine/checkpoint/safetensors_writer.h"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;

@@ -4,8 +4,8 @@
 #include <map>
 
 #include "engine/error.h"
-#include "engine/generation.h"
-#include "engine/sampler.h"
+#include "engine/model/generation.h"
+#include "engine/model/sampler.h"
 #include "test_support.h"
 
 using namespace mote;

@@ -4,16 +4,16 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
-#include "engine/server_json.h"
-#include "engine/server_security.h"
-#include "engine/server_stop.h"
+#include "engine/server/server_json.h"
+#include "engine/server/server_security.h"
+#include "engine/server/server_stop.h"
 
 using namespace mote::server;
 using nlohmann::json;
 
 namespace {
 
-ModelGeometry geometry() {
+mote::ModelGeometry geometry() {
   return {{1, 2, 3}, 16, 4};
 }
 
@@ -56,9 +56,8 @@ TEST_CASE("chat request fields are parsed with their types", "[server]") {
   CHECK(r.stream);
   CHECK(r.include_usage);
   CHECK(r.mote.present);
-  CHECK(r.mote.capture == Capture::IdsAndWeights);
-  CHECK(r.mote.suppress == std::vector<std::pair<int64_t, int64_t>>{{1, 3}});
-  CHECK(r.mote.tuning == json::parse(R"({"suppress": [[1, 3]], "stimulate": [[2, 15]]})"));
+  CHECK(r.mote.capture == mote::CaptureMode::IdsAndWeights);
+  CHECK(r.mote.tuning == mote::TuningSpec{{{1, 3}}, {{2, 15}}});
 }
 
 TEST_CASE("malformed and out-of-range requests are 400 with the reason", "[server]") {
@@ -100,7 +99,20 @@ TEST_CASE("malformed and out-of-range requests are 400 with the reason", "[serve
             "{" + msgs +
             ", \"mote\": {\"tuning\": {\"stimulate\": [[1,0],[1,1],[1,2],[1,3],[1,4]]}}}")) == 400);
   CHECK(message_of(chat("{" + msgs + ", \"mote\": {\"tuning\": {\"suppress\": [[7, 1]]}}}"))
-            .find("(7, 1)") != std::string::npos);
+            .find("[7, 1]") != std::string::npos);
+  // A duplicate is a 400 whose message is the project's one rule's, word for word what the CLI
+  // and the workbench show (protocol/tuning_spec.h).
+  const std::string duplicate = R"({"suppress": [[1, 1], [1, 1]]})";
+  CHECK(status_of(chat("{" + msgs + ", \"mote\": {\"tuning\": " + duplicate + "}}")) == 400);
+  std::string expected;
+  try {
+    mote::TuningSpec::parse(duplicate).validate(g);
+  } catch (const mote::TuningError& e) {
+    expected = e.what();
+  }
+  CHECK(expected == "tuning: suppress [1, 1] is listed twice");
+  CHECK(message_of(chat("{" + msgs + ", \"mote\": {\"tuning\": " + duplicate + "}}")) ==
+        expected);
   CHECK(status_of(chat("{\"messages\": [{\"role\": \"wizard\", \"content\": \"x\"}]}")) == 400);
   CHECK(status_of(chat(
             std::string("{\"messages\": [{\"role\": \"user\", \"content\": \"\xff\"}]}"))) == 400);

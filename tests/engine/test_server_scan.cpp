@@ -3,7 +3,7 @@
 
 #include <map>
 
-#include "engine/generation.h"
+#include "engine/model/generation.h"
 #include "server_test_support.h"
 
 using namespace mote;
@@ -74,7 +74,8 @@ TEST_CASE("scan of 50 prompts: one activation map each, batched equals one by on
   Generator g(bundle->model);
   std::vector<std::vector<int64_t>> ids;
   for (const auto& p : prompts) ids.push_back(bundle->tokenizer->encode(p));
-  const auto direct = g.prefill_batch(ids, TuningSpec::from_json(tuning), 1);
+  const CompiledTuning compiled(TuningSpec::from_json(tuning), bundle->model->config());
+  const auto direct = g.prefill_batch(ids, &compiled, 1);
   for (int64_t i = 0; i < 50; ++i) {
     const json& r = batched.results.at(i);
     const int64_t n = static_cast<int64_t>(ids[i].size());

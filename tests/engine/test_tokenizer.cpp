@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
-#include "engine/tokenizer.h"
-#include "engine/tokenizer_bpe.h"
-#include "engine/tokenizer_byte_level.h"
-#include "engine/tokenizer_pretokenizer.h"
-#include "engine/tokenizer_streaming_decoder.h"
-#include "engine/tokenizer_utf8.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "engine/tokenizer/tokenizer_bpe.h"
+#include "engine/tokenizer/tokenizer_byte_level.h"
+#include "engine/tokenizer/tokenizer_pretokenizer.h"
+#include "engine/tokenizer/tokenizer_streaming_decoder.h"
+#include "engine/tokenizer/tokenizer_utf8.h"
 
 using mote::Tokenizer;
 using json = nlohmann::json;

@@ -13,10 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/chat_template.h"
-#include "engine/tokenizer.h"
-#include "engine/tokenizer_streaming_decoder.h"
-#include "engine/tokenizer_utf8.h"
+#include "engine/tokenizer/chat_template.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "engine/tokenizer/tokenizer_streaming_decoder.h"
+#include "engine/tokenizer/tokenizer_utf8.h"
 
 using json = nlohmann::json;
 

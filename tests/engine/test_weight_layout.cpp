@@ -14,11 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/checkpoint_tools.h"
-#include "engine/config.h"
+#include "engine/checkpoint/checkpoint_tools.h"
+#include "engine/model/config.h"
 #include "engine/error.h"
-#include "engine/safetensors.h"
-#include "engine/weight_layout.h"
+#include "engine/checkpoint/safetensors.h"
+#include "engine/model/weight_layout.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "engine/error.h"
-#include "engine/safetensors_header.h"
+#include "engine/checkpoint/safetensors_header.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// libFuzzer entry point for the engine server's request parser (engine/server_json.cpp), the code
+// libFuzzer entry point for the engine server's request parser (engine/server/server_json.cpp), the code
 // that reads untrusted bytes from the network. The first byte picks the route (chat, completion,
 // scan), the rest is the body. Every input must either parse into a request that satisfies the
 // validator's guarantees or fail with a RequestError carrying a 4xx status; crashes, sanitizer
@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/server_json.h"
-#include "engine/server_stop.h"
+#include "engine/server/server_json.h"
+#include "engine/server/server_stop.h"
 
 namespace {
 
@@ -82,7 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   } catch (const RequestError& e) {
     if (e.status < 400 || e.status >= 500) __builtin_trap();
-    (void)error_body(e.what(), e.type, e.code);  // must not throw on any message
+    (void)error_body(e);  // must not throw on any message
   }
   return 0;
 }

@@ -332,7 +332,7 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   REQUIRE(dose10 > 0);
   CHECK(store->answer_count(dose10) == kPrompts);
   CHECK(store->run(dose10).config.tuning.suppress ==
-        std::vector<mote::sessions::ExpertAddress>(top10.begin(), top10.end()));
+        std::vector<mote::ExpertAddress>(top10.begin(), top10.end()));
   CHECK(charts->tabs()->currentWidget() == charts->doseChart());
   CHECK(charts->doseChart()->curve().n_experts == curve.n_experts);
   std::printf("analysis e2e: dose curve (top n suppressed): n=2 %.1f %%, n=10 %.1f %%\n",
@@ -488,8 +488,8 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
 // (512 tokens x 58 MoE layers x 256 experts, top-8): random routing, the view at the size it has
 // in the docked workbench. Hidden ([.bench]): run with "[volume-bench]".
 TEST_CASE("bench: 3D view of a 512-token conversation on R1's geometry", "[.bench][volume-bench]") {
-  const auto geometry = mote::sessions::ModelGeometry::deepseek_r1();
-  std::vector<mote::sessions::RoutingRow> rows(512);
+  const auto geometry = mote::ModelGeometry::deepseek_r1();
+  std::vector<mote::RoutingRow> rows(512);
   std::uint64_t state = 12345;
   const auto next = [&state, &geometry] {
     state = state * 6364136223846793005ull + 1442695040888963407ull;

@@ -84,8 +84,8 @@ inline sessions::EngineClient shared_client(sessions::EngineClientOptions option
   return shared_engine().client(std::move(options));
 }
 
-inline const sessions::ModelGeometry& tiny_geometry() {
-  static const sessions::ModelGeometry geometry{{1, 2, 3}, 16, 4};
+inline const mote::ModelGeometry& tiny_geometry() {
+  static const mote::ModelGeometry geometry{{1, 2, 3}, 16, 4};
   return geometry;
 }
 

@@ -7,11 +7,11 @@
 #include <sstream>
 
 #include "cli_test_support.h"
-#include "sessions/cli/cli_args.h"
+#include "protocol/cli_args.h"
 #include "sessions/cli/cli_table.h"
 #include "sessions/cli/progress_bar.h"
 #include "sessions/csv_reader.h"
-#include "sessions/npy_writer.h"
+#include "protocol/npy.h"
 #include "sessions/resources.h"
 #include "sessions/session_analysis.h"
 #include "sessions/session_error.h"

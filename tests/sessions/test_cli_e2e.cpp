@@ -15,9 +15,9 @@
 #include "cli_test_support.h"
 #include "sessions/csv_reader.h"
 #include "sessions/local_engine.h"
-#include "sessions/npy_writer.h"
+#include "protocol/npy.h"
 #include "sessions/session_store.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/tuning_spec.h"
 
 using namespace mote;
 using namespace mote::sessions;
@@ -250,6 +250,25 @@ TEST_CASE("mote CLI end to end: new, dataset, run, label, ftri, eval, control, t
     CHECK(after.answer_count(run.id) == 12);
   }
   CHECK(after.list_runs().size() == 4 + 4);  // subset, its top 1 and top 5, one control draw
+}
+
+TEST_CASE("mote run refuses a tuning with the server's words for the same rule", "[cli][e2e]") {
+  TinyEngine& engine = tiny_engine();
+  CliTempDir dir("mote-cli-e2e-tuning");
+  const std::string session = dir / "tuning.mote";
+  const std::string twice = dir / "twice.json";
+  std::ofstream(twice) << R"({"suppress": [[1, 1], [1, 1]]})";
+  mote_ok({"new", session}, dir.path());
+  mote_ok(concat({"dataset", "add", session}, kTemplate), dir.path());
+  const CliResult r = run_mote(concat({"run", session, "--dataset", "years", "--name", "twice",
+                                       "--max-tokens", "2", "--tuning", twice},
+                                      engine.args()),
+                               dir.path());
+  INFO("stdout:\n" << r.out << "\nstderr:\n" << r.err);
+  CHECK(r.code == 1);
+  // The message the engine's 400 carries for the same spec (tests/engine/test_server.cpp).
+  CHECK_THAT(r.err, Catch::Contains("tuning: suppress [1, 1] is listed twice"));
+  CHECK(SessionStore::open(session).list_runs().empty());  // nothing half-created
 }
 
 TEST_CASE("mote run killed mid-run resumes without duplicates or losses, same answers",

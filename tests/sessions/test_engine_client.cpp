@@ -17,6 +17,7 @@
 #include "sessions/local_engine.h"
 #include "sessions/sse_parser.h"
 
+using namespace mote;
 using namespace mote::sessions;
 using namespace mote::sessions_test;
 using Clock = std::chrono::steady_clock;
@@ -94,10 +95,10 @@ TEST_CASE("local engine: found next to the tests, model() reports the tiny geome
   CHECK(engine.endpoint().api_key.size() == 64);
   const EngineClient client = shared_client();
   CHECK(client.healthy());
-  const EngineModelInfo info = client.model();
+  const ModelInfo info = client.model();
   CHECK(info.model_type == "deepseek_v3");
   CHECK(info.n_layers == 4);
-  CHECK(info.moe_layers == std::vector<int>{1, 2, 3});
+  CHECK(info.geometry.moe_layers == std::vector<int>{1, 2, 3});
   CHECK(info.geometry.moe_layers == tiny_geometry().moe_layers);
   CHECK(info.geometry.n_experts == 16);
   CHECK(info.geometry.top_k == 4);
@@ -112,7 +113,7 @@ TEST_CASE("greedy generation: reproducible, tokens make up the text, one row per
   for (const bool chat : {true, false}) {
     INFO("chat " << chat);
     GenerationRequest request =
-        chat_request("What happened in 1989?", 12, CaptureMode::kIdsAndWeights);
+        chat_request("What happened in 1989?", 12, CaptureMode::IdsAndWeights);
     if (!chat) {
       request.chat = false;
       request.prompt = "The capital of France is";
@@ -162,7 +163,7 @@ TEST_CASE("greedy generation: reproducible, tokens make up the text, one row per
 TEST_CASE("a given seed is sent and reported, and sampling with it is reproducible",
           "[engine-client]") {
   const EngineClient client = shared_client();
-  GenerationRequest request = chat_request("Tell me a story.", 10, CaptureMode::kNone);
+  GenerationRequest request = chat_request("Tell me a story.", 10, CaptureMode::None);
   request.sampling.temperature = 0.9;
   request.sampling.seed = 1234567;
   const GenerationResult a = client.generate(request);
@@ -179,7 +180,7 @@ TEST_CASE(
     "[engine-client]") {
   const EngineClient client = shared_client();
   const ModelGeometry& g = tiny_geometry();
-  GenerationRequest request = chat_request("Why is the sky blue?", 8, CaptureMode::kIdsAndWeights);
+  GenerationRequest request = chat_request("Why is the sky blue?", 8, CaptureMode::IdsAndWeights);
   const GenerationResult original = client.generate(request);
   const GenerationMaps original_maps = maps_from_routing(original.routing, g);
   // Suppress the expert the prompt uses most in model layer 2 (MoE index 1).
@@ -215,7 +216,7 @@ TEST_CASE(
   CHECK(maps.has_weights);
 
   // Ids only: the suppressed expert is recognised by the tuning.
-  request.capture = CaptureMode::kIds;
+  request.capture = CaptureMode::Ids;
   const GenerationResult ids_only = client.generate(request);
   REQUIRE(ids_only.prompt_counts);
   const GenerationMaps ids_maps = maps_from_routing(ids_only.routing, g, request.tuning);
@@ -260,7 +261,7 @@ TEST_CASE("scan: prompt maps equal the generations' prompt_counts", "[engine-cli
     request.prompt = prompts[i].text;
     request.sampling.max_tokens = 1;
     request.tuning = tuning;
-    request.capture = CaptureMode::kIds;
+    request.capture = CaptureMode::Ids;
     const GenerationResult generated = client.generate(request);
     CHECK(results[i].prompt_tokens == generated.prompt_tokens);
     REQUIRE(generated.prompt_counts);
@@ -279,7 +280,7 @@ TEST_CASE("scan: prompt maps equal the generations' prompt_counts", "[engine-cli
 TEST_CASE("cancelling a generation ends it within one token, and the engine stays usable",
           "[engine-client]") {
   const EngineClient client = shared_client();
-  GenerationRequest request = chat_request("Write a long essay.", 3000, CaptureMode::kIds);
+  GenerationRequest request = chat_request("Write a long essay.", 3000, CaptureMode::Ids);
   request.sampling.temperature = 1.0;  // greedy on the tiny model may hit EOS early
   request.sampling.seed = 7;
   std::atomic<bool> cancel{false};
@@ -316,7 +317,7 @@ TEST_CASE("cancelling a generation ends it within one token, and the engine stay
   const EngineError e3 = catch_engine_error([&] { client.generate(request, {}, &cancel); });
   CHECK(e3.kind() == EngineError::Kind::kCancelled);
 
-  CHECK(client.generate(chat_request("Still there?", 2, CaptureMode::kNone)).completion_tokens >=
+  CHECK(client.generate(chat_request("Still there?", 2, CaptureMode::None)).completion_tokens >=
         1);
 }
 
@@ -333,7 +334,7 @@ TEST_CASE("an unreachable URL fails quickly with kUnreachable naming the URL", "
   EngineClientOptions no_retries;
   no_retries.retries = 0;
   const EngineError e2 = catch_engine_error([&] {
-    EngineClient({url + "/", ""}, no_retries).generate(chat_request("x", 1, CaptureMode::kNone));
+    EngineClient({url + "/", ""}, no_retries).generate(chat_request("x", 1, CaptureMode::None));
   });
   CHECK(e2.kind() == EngineError::Kind::kUnreachable);
   CHECK(std::string(e2.what()) == "cannot reach the engine at " + url + ": connection refused");
@@ -342,7 +343,7 @@ TEST_CASE("an unreachable URL fails quickly with kUnreachable naming the URL", "
 TEST_CASE("engine errors: a bad expert and a bad key are kHttp with the engine's code",
           "[engine-client]") {
   const EngineClient client = shared_client();
-  GenerationRequest request = chat_request("Hi", 4, CaptureMode::kIds);
+  GenerationRequest request = chat_request("Hi", 4, CaptureMode::Ids);
   request.tuning.suppress = {{2, 99}};
   const EngineError e = catch_engine_error([&] { client.generate(request); });
   CHECK(e.kind() == EngineError::Kind::kHttp);
@@ -393,7 +394,7 @@ TEST_CASE("a full engine queue: 429 without retries, honoured Retry-After with t
   CHECK(a_streaming);
   std::thread b([&] {
     try {
-      client.generate(chat_request("B", 2, CaptureMode::kNone));
+      client.generate(chat_request("B", 2, CaptureMode::None));
     } catch (const EngineError&) {
     }
   });
@@ -401,7 +402,7 @@ TEST_CASE("a full engine queue: 429 without retries, honoured Retry-After with t
   while (client.health().at("queued") != 1 && seconds_since(t_queue) < 10)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const EngineError refused =
-      catch_engine_error([&] { client.generate(chat_request("C", 2, CaptureMode::kNone)); });
+      catch_engine_error([&] { client.generate(chat_request("C", 2, CaptureMode::None)); });
   CHECK(refused.kind() == EngineError::Kind::kHttp);
   CHECK(refused.status() == 429);
   CHECK(refused.code() == "queue_full");
@@ -413,7 +414,7 @@ TEST_CASE("a full engine queue: 429 without retries, honoured Retry-After with t
     release = true;
   });
   const auto t0 = Clock::now();
-  const GenerationResult r = patient.generate(chat_request("C", 2, CaptureMode::kNone));
+  const GenerationResult r = patient.generate(chat_request("C", 2, CaptureMode::None));
   const double waited = seconds_since(t0);
   releaser.join();
   a.join();

@@ -6,6 +6,7 @@
 #include "sessions/evaluation.h"
 #include "sessions/session_error.h"
 
+using namespace mote;
 using namespace mote::sessions;
 
 namespace {

@@ -1,16 +1,17 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "sessions/activation_map.h"
+#include "protocol/activation_map.h"
 #include "sessions/answer_classifier.h"
 #include "sessions/csv_reader.h"
 #include "sessions/dataset.h"
 #include "sessions/dataset_import.h"
-#include "sessions/npy_writer.h"
+#include "protocol/npy.h"
 #include "sessions/session_error.h"
 #include "sessions/think_block.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/tuning_spec.h"
 
+using namespace mote;
 using namespace mote::sessions;
 
 namespace {
@@ -30,13 +31,13 @@ template <typename F>
 void expect_value_or_session_error(F f) {
   try {
     f();
-  } catch (const SessionError&) {
+  } catch (const mote::Error&) {  // SessionError or a protocol error (map BLOB, .npy, tuning)
   }
 }
 
 }  // namespace
 
-TEST_CASE("malformed inputs give SessionError, never a crash", "[robustness]") {
+TEST_CASE("malformed inputs give SessionError or a protocol error, never a crash", "[robustness]") {
   std::mt19937 rng(2024);
   const auto g = ModelGeometry{{1, 2}, 4, 2};
   ActivationMap map(2, 4);
@@ -114,7 +115,7 @@ TEST_CASE("structurally valid JSON of the wrong shape gives SessionError", "[rob
     REQUIRE_THROWS_AS(AnswerClassifier::from_json(nlohmann::json::parse(r), "r.json"),
                       SessionError);
   }
-  REQUIRE_THROWS_AS(TuningSpec::from_json(nlohmann::json::array()), SessionError);
-  REQUIRE_THROWS_AS(TuningSpec::parse(R"({"suppress": {"a": 1}})"), SessionError);
-  REQUIRE_THROWS_AS(TuningSpec::parse(R"({"suppress": [[1.5, 2]]})"), SessionError);
+  REQUIRE_THROWS_AS(TuningSpec::from_json(nlohmann::json::array()), TuningError);
+  REQUIRE_THROWS_AS(TuningSpec::parse(R"({"suppress": {"a": 1}})"), TuningError);
+  REQUIRE_THROWS_AS(TuningSpec::parse(R"({"suppress": [[1.5, 2]]})"), TuningError);
 }

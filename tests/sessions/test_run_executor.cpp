@@ -9,6 +9,7 @@
 #include "sessions/session_error.h"
 #include "sessions/session_store.h"
 
+using namespace mote;
 using namespace mote::sessions;
 using namespace mote::sessions_test;
 

@@ -8,6 +8,7 @@
 #include "sessions/session_analysis.h"
 #include "sessions/session_error.h"
 
+using namespace mote;
 using namespace mote::sessions;
 namespace fs = std::filesystem;
 

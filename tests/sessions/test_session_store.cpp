@@ -9,12 +9,13 @@
 #include <random>
 #include <set>
 
-#include "sessions/activation_map.h"
+#include "protocol/activation_map.h"
 #include "sessions/answer_classifier.h"
 #include "sessions/session_error.h"
 #include "sessions/session_schema.h"
 #include "sessions/session_store.h"
 
+using namespace mote;
 using namespace mote::sessions;
 namespace fs = std::filesystem;
 

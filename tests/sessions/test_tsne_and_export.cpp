@@ -4,12 +4,13 @@
 #include <filesystem>
 #include <random>
 
-#include "sessions/npy_writer.h"
+#include "protocol/npy.h"
 #include "sessions/result_export.h"
 #include "sessions/session_error.h"
 #include "sessions/tsne.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/tuning_spec.h"
 
+using namespace mote;
 using namespace mote::sessions;
 
 TEST_CASE("t-SNE keeps 5 Gaussian clusters in 50-D trustworthy", "[tsne]") {

@@ -14,8 +14,8 @@
 
 namespace mote::widgets_test {
 
-inline sessions::ModelGeometry fixtureGeometry() {
-  sessions::ModelGeometry g;
+inline mote::ModelGeometry fixtureGeometry() {
+  mote::ModelGeometry g;
   g.moe_layers = {1, 2, 3};
   g.n_experts = 8;
   g.top_k = 2;
@@ -81,9 +81,9 @@ struct SessionFixture {
   // Every third prompt is refused in the original run.
   static bool refusedInOriginal(int i) { return i % 3 == 0; }
 
-  static sessions::ActivationMap promptMap(int i, bool refused) {
+  static mote::ActivationMap promptMap(int i, bool refused) {
     const auto g = fixtureGeometry();
-    auto map = sessions::ActivationMap::zeros(g);
+    auto map = mote::ActivationMap::zeros(g);
     std::mt19937 rng(static_cast<std::uint32_t>(1000 + i));
     // Background: every layer, 2 of 8 experts per token, 6 tokens.
     for (int token = 0; token < 6; ++token)

@@ -13,7 +13,7 @@
 #include "widgets/heatmap_view.h"
 #include "widgets/tuning_document.h"
 
-using mote::sessions::ModelGeometry;
+using mote::ModelGeometry;
 using mote::widgets::Conversation;
 using mote::widgets::ConversationTurn;
 using mote::widgets::ExpertState;
@@ -26,7 +26,7 @@ namespace {
 
 HeatmapData sampleData(const ModelGeometry& geometry) {
   HeatmapData data;
-  data.values = mote::sessions::ActivationMap::zeros(geometry);
+  data.values = mote::ActivationMap::zeros(geometry);
   for (std::size_t i = 0; i < data.values.values.size(); ++i)
     data.values.values[i] = static_cast<float>(i % 7);
   data.label = QStringLiteral("Prompt aggregate");

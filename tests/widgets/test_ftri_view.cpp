@@ -15,13 +15,13 @@
 #include <QUndoStack>
 
 #include "session_fixture.h"
-#include "sessions/tuning_spec.h"
+#include "protocol/tuning_spec.h"
 #include "widgets/ftri_view.h"
 #include "widgets/heatmap_view.h"
 #include "widgets/session_expert_model.h"
 #include "widgets/tuning_document.h"
 
-using mote::sessions::ExpertAddress;
+using mote::ExpertAddress;
 using mote::sessions::RankingEnd;
 using mote::widgets::ExpertState;
 using mote::widgets::FtriView;
@@ -163,7 +163,7 @@ TEST_CASE("fTRI view computes off the UI thread and applies top/bottom-N", "[ftr
                                   ExpertState::kSuppressed));
     QFile tuning(dir.filePath("tuning.json"));
     REQUIRE(tuning.open(QIODevice::ReadOnly));
-    const auto spec = mote::sessions::TuningSpec::parse(tuning.readAll().toStdString());
+    const auto spec = mote::TuningSpec::parse(tuning.readAll().toStdString());
     REQUIRE(spec.suppress.size() == 4);
     CHECK(spec.stimulate.empty());
     CHECK(spec.suppress[0] == ExpertAddress{2, 5});

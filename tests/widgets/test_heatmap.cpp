@@ -11,12 +11,12 @@
 #include <QUndoStack>
 #include <random>
 
-#include "sessions/model_geometry.h"
+#include "protocol/model_geometry.h"
 #include "widgets/heatmap_view.h"
 #include "widgets/tuning_document.h"
 
-using mote::sessions::ExpertAddress;
-using mote::sessions::ModelGeometry;
+using mote::ExpertAddress;
+using mote::ModelGeometry;
 using mote::widgets::ExpertState;
 using mote::widgets::HeatmapCell;
 using mote::widgets::HeatmapCellInfo;
@@ -278,7 +278,7 @@ TEST_CASE("heatmap: at most top_k stimulated experts per layer, refused with a m
     CHECK_FALSE(f.document.setState({2, 2}, ExpertState::kStimulated));
     REQUIRE(refused.count() == 1);
     const QString message = refused.at(0).at(0).toString();
-    CHECK(message.contains(QStringLiteral("Layer 2")));
+    CHECK(message.contains(QStringLiteral("layer 2 stimulates more than 2 experts")));
     CHECK(message.contains(QStringLiteral("top-k = 2")));
     CHECK(f.document.state({2, 2}) == ExpertState::kNone);
     // Other layers are independent.
@@ -307,7 +307,7 @@ TEST_CASE("heatmap: at most top_k stimulated experts per layer, refused with a m
   }
 
   SECTION("loading a tuning over the limit is refused") {
-    mote::sessions::TuningSpec spec;
+    mote::TuningSpec spec;
     spec.stimulate = {{5, 0}, {5, 1}, {5, 2}};
     CHECK_FALSE(f.document.load(spec));
     CHECK(refused.count() == 1);
@@ -319,8 +319,8 @@ TEST_CASE("heatmap: hover reports layer, moe_layer, expert, count, weight and st
           "[widgets][heatmap]") {
   Fixture f(ModelGeometry::deepseek_r1());
   HeatmapData data;
-  data.values = mote::sessions::ActivationMap::zeros(ModelGeometry::deepseek_r1());
-  data.weights = mote::sessions::ActivationMap::zeros(ModelGeometry::deepseek_r1());
+  data.values = mote::ActivationMap::zeros(ModelGeometry::deepseek_r1());
+  data.weights = mote::ActivationMap::zeros(ModelGeometry::deepseek_r1());
   data.values.at(7, 99) = 5;  // moe_layer 7 = layer 10
   data.weights.at(7, 99) = 0.75f;
   data.label = QStringLiteral("Prompt aggregate");
@@ -366,13 +366,13 @@ TEST_CASE("heatmap: data of the wrong shape is ignored; image is one pixel per c
           "[widgets][heatmap]") {
   Fixture f(small(), {500, 300});
   HeatmapData wrong;
-  wrong.values = mote::sessions::ActivationMap(2, 16);
+  wrong.values = mote::ActivationMap(2, 16);
   wrong.label = QStringLiteral("wrong");
   f.view.setData(wrong);
   CHECK(f.view.data().label != QStringLiteral("wrong"));
 
   HeatmapData right;
-  right.values = mote::sessions::ActivationMap::zeros(small());
+  right.values = mote::ActivationMap::zeros(small());
   right.values.at(1, 3) = 4;
   f.view.setData(right);
   const QImage& image = f.view.renderer().image();

@@ -8,10 +8,10 @@
 
 #include "widgets/heatmap_source.h"
 
-using mote::sessions::ActivationMap;
+using mote::ActivationMap;
 using mote::sessions::GenerationResult;
-using mote::sessions::ModelGeometry;
-using mote::sessions::RoutingRow;
+using mote::ModelGeometry;
+using mote::RoutingRow;
 using mote::sessions::TokenEvent;
 using mote::widgets::HeatmapMode;
 using mote::widgets::RoutingAccumulator;
@@ -129,7 +129,7 @@ TEST_CASE("accumulator: ids-only capture skips the tuning's suppressed experts",
           "[widgets][accumulator]") {
   RoutingAccumulator acc;
   acc.setModelGeometry(geometry());
-  mote::sessions::TuningSpec tuning;
+  mote::TuningSpec tuning;
   tuning.suppress = {{3, 2}};  // model layer 3 = MoE row 1
   acc.setTuning(tuning);
   acc.addRows({row(0, true, {0, 1, 2, 3}), row(1, true, {0, 1, 1, 2})});

@@ -219,7 +219,7 @@ TEST_CASE("expert ranking model shows both ends of an fTRI ranking", "[models]")
   CHECK(model.data(model.index(0, 0), ExpertRankingModel::kLayerRole).toInt() == 3);
   const auto first = model.firstExperts(3);
   REQUIRE(first.size() == 3);
-  CHECK(first[0] == mote::sessions::ExpertAddress{3, 1});
+  CHECK(first[0] == mote::ExpertAddress{3, 1});
   model.setLimit(0);
   CHECK(model.rowCount() == 24);  // 3 layers x 8 experts
   CHECK(model.toCsv().rfind("rank,layer,moe_layer,expert,resonance,t,p,q,stability\n", 0) == 0);

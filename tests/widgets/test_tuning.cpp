@@ -5,6 +5,7 @@
 #include <QAbstractItemModelTester>
 #include <QItemSelectionModel>
 #include <QSignalSpy>
+#include <nlohmann/json.hpp>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -18,9 +19,9 @@
 #include "widgets/tuning_panel.h"
 #include "widgets/tuning_table_model.h"
 
-using mote::sessions::ExpertAddress;
-using mote::sessions::ModelGeometry;
-using mote::sessions::TuningSpec;
+using mote::ExpertAddress;
+using mote::ModelGeometry;
+using mote::TuningSpec;
 using mote::widgets::ExpertState;
 using mote::widgets::TuningDocument;
 using mote::widgets::TuningPanel;
@@ -195,6 +196,19 @@ TEST_CASE("tuning: document save/load files in every format", "[widgets][tuning]
   CHECK_FALSE(document.loadFile(bad.fileName(), &error));
   CHECK(error.contains(QStringLiteral("bad.json")));
   CHECK(error.contains(QStringLiteral("[2, 1]")));
+  // An expert listed twice is refused in the words of the one rule set, the words the engine's
+  // 400 and `mote run` use for the same file (tests/engine/test_server.cpp, test_cli_e2e.cpp).
+  QFile twice(dir.filePath(QStringLiteral("twice.json")));
+  REQUIRE(twice.open(QIODevice::WriteOnly));
+  twice.write(R"({"suppress": [[3, 1], [3, 1]]})");
+  twice.close();
+  const TuningSpec before = document.spec();
+  QSignalSpy refused(&document, &TuningDocument::refused);
+  CHECK_FALSE(document.loadFile(twice.fileName(), &error));
+  CHECK(error == QStringLiteral("twice.json: tuning: suppress [3, 1] is listed twice"));
+  REQUIRE(refused.count() == 1);
+  CHECK(refused.at(0).at(0).toString() == error);
+  CHECK(document.spec() == before);  // nothing changed
   CHECK_FALSE(document.loadFile(dir.filePath(QStringLiteral("missing.json")), &error));
   CHECK(error.contains(QStringLiteral("Cannot read")));
 }

@@ -20,8 +20,8 @@
 #include "widgets/volume_view.h"
 #include "widgets/vtk_opengl_widget.h"
 
-using mote::sessions::ModelGeometry;
-using mote::sessions::RoutingRow;
+using mote::ModelGeometry;
+using mote::RoutingRow;
 using mote::widgets::pickVoxel;
 using mote::widgets::ResonanceVolume;
 using mote::widgets::ResonanceVolumeView;

@@ -16,7 +16,7 @@
 #include "widgets/heatmap_view.h"
 #include "widgets/tuning_document.h"
 
-using mote::sessions::ModelGeometry;
+using mote::ModelGeometry;
 using mote::widgets::HeatmapData;
 using mote::widgets::HeatmapMode;
 using mote::widgets::HeatmapView;
@@ -68,7 +68,7 @@ TEST_CASE("bench: heatmap repaint with changing data", "[.bench][widgets]") {
       view.show();
       REQUIRE(QTest::qWaitForWindowExposed(&view));
       HeatmapData data;
-      data.values = mote::sessions::ActivationMap::zeros(geometry);
+      data.values = mote::ActivationMap::zeros(geometry);
       data.label = QStringLiteral("Answer aggregate");
       std::vector<double> total, rebuild, paintOnly;
       QImage offscreen(size, QImage::Format_ARGB32_Premultiplied);
@@ -110,7 +110,7 @@ TEST_CASE("bench: accumulator and chat pane per streamed token", "[.bench][widge
   for (int i = 0; i < kTokens; ++i) {
     events[static_cast<std::size_t>(i)].index = i;
     events[static_cast<std::size_t>(i)].text = " token";
-    mote::sessions::RoutingRow row;
+    mote::RoutingRow row;
     row.position = i;
     row.is_prompt = false;
     row.ids.resize(58 * 8);

@@ -1,0 +1,85 @@
+#include "engine/model/attention.h"
+
+namespace mote {
+
+void LatentCache::reserve(int64_t batch, int64_t positions, const at::TensorOptions& options,
+                          int64_t kv_dim, int64_t pe_dim) {
+  if (kv.defined() && kv.size(0) == batch && kv.size(1) >= positions &&
+      kv.scalar_type() == options.dtype().toScalarType())
+    return;
+  int64_t capacity = std::max<int64_t>(positions, kv.defined() ? 2 * kv.size(1) : 64);
+  at::Tensor new_kv = at::zeros({batch, capacity, kv_dim}, options);
+  at::Tensor new_pe = at::zeros({batch, capacity, pe_dim}, options);
+  if (kv.defined() && kv.size(0) == batch) {
+    new_kv.narrow(1, 0, kv.size(1)).copy_(kv);
+    new_pe.narrow(1, 0, pe.size(1)).copy_(pe);
+  }
+  kv = new_kv;
+  pe = new_pe;
+}
+
+MLA::MLA(const ModelConfig& c, const WeightLoader& loader, const std::string& p, at::Device device)
+    : n_heads_(c.num_attention_heads),
+      nope_(c.qk_nope_head_dim),
+      rope_dim_(c.qk_rope_head_dim),
+      v_dim_(c.v_head_dim),
+      kv_rank_(c.kv_lora_rank),
+      eps_(c.rms_norm_eps),
+      softmax_scale_(c.softmax_scale()),
+      wkv_a_(loader.linear(p + ".kv_a_proj_with_mqa.weight", device)),
+      kv_norm_(loader.dense(p + ".kv_a_layernorm.weight", at::kFloat, device)),
+      wkv_b_(loader.linear(p + ".kv_b_proj.weight", device)),
+      wo_(loader.linear(p + ".o_proj.weight", device)) {
+  if (c.q_lora_rank) {
+    wq_a_ = loader.linear(p + ".q_a_proj.weight", device);
+    q_norm_ = loader.dense(p + ".q_a_layernorm.weight", at::kFloat, device);
+    wq_b_ = loader.linear(p + ".q_b_proj.weight", device);
+  } else {
+    wq_ = loader.linear(p + ".q_proj.weight", device);
+  }
+}
+
+int64_t MLA::bytes() const {
+  int64_t n = wkv_a_.bytes() + wkv_b_.bytes() + wo_.bytes();
+  if (wq_) n += wq_->bytes();
+  if (wq_a_) n += wq_a_->bytes() + wq_b_->bytes();
+  return n;
+}
+
+at::Tensor MLA::forward(const at::Tensor& x, int64_t start_pos, LatentCache& cache,
+                        RotaryEmbedding& rope, const at::Tensor& mask) const {
+  const int64_t B = x.size(0), T = x.size(1), end_pos = start_pos + T;
+  at::Tensor q = wq_ ? linear(x, *wq_) : linear(rms_norm(linear(x, *wq_a_), q_norm_, eps_), *wq_b_);
+  q = q.view({B, T, n_heads_, nope_ + rope_dim_});
+  at::Tensor q_nope = q.narrow(-1, 0, nope_);                               // [B, T, h, nope]
+  at::Tensor q_pe = rope.apply(q.narrow(-1, nope_, rope_dim_), start_pos);  // [B, T, h, rope]
+
+  at::Tensor kv = linear(x, wkv_a_);  // [B, T, rank + rope]
+  at::Tensor k_pe =
+      rope.apply(kv.narrow(-1, kv_rank_, rope_dim_).unsqueeze(2), start_pos).squeeze(2);
+  kv = rms_norm(kv.narrow(-1, 0, kv_rank_), kv_norm_, eps_);  // [B, T, rank]
+
+  cache.reserve(B, end_pos, x.options(), kv_rank_, rope_dim_);
+  cache.kv.narrow(1, start_pos, T).copy_(kv);
+  cache.pe.narrow(1, start_pos, T).copy_(k_pe);
+  at::Tensor kv_all = cache.kv.narrow(1, 0, end_pos);  // [B, S, rank]
+  at::Tensor pe_all = cache.pe.narrow(1, 0, end_pos);  // [B, S, rope]
+
+  at::Tensor wkv_b = wkv_b_.materialize(x.scalar_type()).view({n_heads_, nope_ + v_dim_, kv_rank_});
+  at::Tensor w_k = wkv_b.narrow(1, 0, nope_);       // [h, nope, rank]
+  at::Tensor w_v = wkv_b.narrow(1, nope_, v_dim_);  // [h, v, rank]
+
+  // Absorb w_k into the query: [B, T, h, nope] x [h, nope, rank] -> [B, T, h, rank]
+  at::Tensor q_abs = at::einsum("bshd,hdc->bshc", {q_nope, w_k});
+  at::Tensor scores = (at::einsum("bshc,btc->bsht", {q_abs, kv_all}) +
+                       at::einsum("bshr,btr->bsht", {q_pe, pe_all})) *
+                      softmax_scale_;  // [B, T, h, S]
+  scores = scores.to(at::kFloat);
+  if (mask.defined()) scores = scores + mask.unsqueeze(1);  // [T, S] -> [T, 1, S]
+  scores = scores.softmax(-1).to(x.scalar_type());
+  at::Tensor o = at::einsum("bsht,btc->bshc", {scores, kv_all});  // [B, T, h, rank]
+  o = at::einsum("bshc,hdc->bshd", {o, w_v});                     // [B, T, h, v]
+  return linear(o.flatten(2), wo_);
+}
+
+}  // namespace mote

@@ -1,0 +1,42 @@
+#pragma once
+// Multi-head Latent Attention in DeepSeek's "absorbed" form: the cache holds, per position, the
+// normalized compressed KV (kv_lora_rank) and the shared rope key (qk_rope_head_dim); kv_b_proj is
+// folded into the query and the output instead of expanding keys and values per head.
+#include <ATen/ATen.h>
+
+#include "engine/model/config.h"
+#include "engine/model/rope.h"
+#include "engine/model/weights.h"
+
+namespace mote {
+
+// One layer's MLA cache for B sequences, grown on demand.
+struct LatentCache {
+  at::Tensor kv;  // [B, capacity, kv_lora_rank], compute dtype
+  at::Tensor pe;  // [B, capacity, qk_rope_head_dim]
+  void reserve(int64_t batch, int64_t positions, const at::TensorOptions& options, int64_t kv_dim,
+               int64_t pe_dim);
+};
+
+class MLA {
+ public:
+  MLA(const ModelConfig& config, const WeightLoader& loader, const std::string& prefix,
+      at::Device device);
+  // x: [B, T, hidden] at positions start_pos.. ; mask: [T, start_pos+T] additive float or
+  // undefined.
+  at::Tensor forward(const at::Tensor& x, int64_t start_pos, LatentCache& cache,
+                     RotaryEmbedding& rope, const at::Tensor& mask) const;
+  int64_t bytes() const;
+
+ private:
+  int64_t n_heads_, nope_, rope_dim_, v_dim_, kv_rank_;
+  double eps_, softmax_scale_;
+  std::optional<LinearWeight> wq_a_, wq_b_, wq_;  // q_lora_rank: wq_a/wq_b, else wq
+  at::Tensor q_norm_;                             // [q_lora_rank] float32
+  LinearWeight wkv_a_;                            // [kv_rank + rope, hidden]
+  at::Tensor kv_norm_;                            // [kv_rank] float32
+  LinearWeight wkv_b_;                            // [heads * (nope + v), kv_rank]
+  LinearWeight wo_;                               // [hidden, heads * v]
+};
+
+}  // namespace mote

@@ -1,0 +1,100 @@
+#include "engine/model/weights.h"
+
+#include "engine/error.h"
+#include "engine/model/fp8.h"
+#include "engine/model/gemv.h"
+#include "engine/model/weight_layout.h"
+
+namespace mote {
+
+int64_t LinearWeight::bytes() const {
+  int64_t n = static_cast<int64_t>(weight.nbytes());
+  if (scale_inv.defined()) n += static_cast<int64_t>(scale_inv.nbytes());
+  return n;
+}
+
+at::Tensor LinearWeight::materialize(at::ScalarType dtype) const {
+  if (is_fp8()) return dequantize_fp8_blocks(weight, scale_inv, block_rows, block_cols, dtype);
+  return weight.scalar_type() == dtype ? weight : weight.to(dtype);
+}
+
+at::Tensor linear(const at::Tensor& x, const LinearWeight& w) {
+  // Few rows (decode): stream the stored weight once through the GEMV kernel, converting on the
+  // fly, instead of materializing a converted copy.
+  if (!w.is_fp8() && x.numel() / x.size(-1) <= kGemvMaxRows) {
+    at::Tensor x2 = x.reshape({-1, x.size(-1)});
+    if (gemv_applicable(x2, w.weight)) {
+      auto shape = x.sizes().vec();
+      shape.back() = w.out_features();
+      return gemv(x2, w.weight).view(shape);
+    }
+  }
+  // libtorch 1.13's CPU bf16 GEMM (oneDNN without AVX-512) is slower than converting to fp32 and
+  // calling OpenBLAS's sgemm; compute bf16 products in fp32 there.
+  if (x.device().is_cpu() && x.scalar_type() == at::kBFloat16)
+    return at::linear(x.to(at::kFloat), w.materialize(at::kFloat)).to(at::kBFloat16);
+  return at::linear(x, w.materialize(x.scalar_type()));
+}
+
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  at::Tensor xf = x.to(at::kFloat);
+  at::Tensor y = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return (y * weight).to(x.scalar_type());
+}
+
+namespace {
+
+std::vector<int64_t> fp8_scale_shape(const std::vector<int64_t>& shape, const Fp8Quantization& q) {
+  return {(shape[0] + q.block_rows - 1) / q.block_rows,
+          (shape[1] + q.block_cols - 1) / q.block_cols};
+}
+
+}  // namespace
+
+WeightLoader::WeightLoader(std::shared_ptr<Checkpoint> checkpoint, const ModelConfig& config)
+    : checkpoint_(std::move(checkpoint)), config_(config) {
+  const std::vector<DType> floats = {DType::F32, DType::BF16, DType::F16};
+  for (const WeightSpec& spec : weight_layout(config_)) {
+    if (spec.kind == WeightKind::Linear && checkpoint_->contains(spec.name) &&
+        checkpoint_->entry(spec.name).dtype == DType::F8_E4M3) {
+      checkpoint_->tensor(spec.name, spec.shape, {DType::F8_E4M3});
+      const std::string where =
+          checkpoint_->file_of(spec.name).string() + ": tensor '" + spec.name + "'";
+      if (!config_.fp8)
+        throw CheckpointError(where + " is F8_E4M3 but config.json has no fp8 quantization_config");
+      if (!checkpoint_->contains(scale_inv_name(spec.name)))
+        throw CheckpointError(where + " is F8_E4M3 but its scale '" + scale_inv_name(spec.name) +
+                              "' is missing");
+      checkpoint_->tensor(scale_inv_name(spec.name), fp8_scale_shape(spec.shape, *config_.fp8),
+                          {DType::F32});
+      continue;
+    }
+    checkpoint_->tensor(spec.name, spec.shape, floats);
+  }
+}
+
+LinearWeight WeightLoader::linear(const std::string& name, at::Device device) const {
+  LinearWeight w;
+  w.weight = checkpoint_->tensor(name).to(device);
+  if (checkpoint_->entry(name).dtype == DType::F8_E4M3) {
+    w.scale_inv = checkpoint_->tensor(scale_inv_name(name)).to(device);
+    w.block_rows = config_.fp8->block_rows;
+    w.block_cols = config_.fp8->block_cols;
+  }
+  return w;
+}
+
+at::Tensor WeightLoader::dense(const std::string& name, at::ScalarType dtype,
+                               at::Device device) const {
+  // From a file: a copy, so the result owns its memory and does not pin the mapping's pages. In
+  // memory: the tensor itself when dtype and device already match (a trainer's parameter must stay
+  // the tensor the model computes with).
+  return checkpoint_->tensor(name).to(device, dtype, /*non_blocking=*/false,
+                                      /*copy=*/!checkpoint_->in_memory());
+}
+
+at::Tensor WeightLoader::stored(const std::string& name, at::Device device) const {
+  return checkpoint_->tensor(name).to(device);
+}
+
+}  // namespace mote

@@ -1,0 +1,226 @@
+#include "engine/server/server.h"
+
+#include <csignal>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include <httplib.h>
+
+#include "engine/error.h"
+#include "engine/model/generation.h"
+#include "engine/server/server_edge.h"
+#include "engine/server/server_engine_worker.h"
+#include "engine/server/server_generate.h"
+#include "engine/server/server_scan.h"
+#include "engine/server/server_security.h"
+#include "engine/server/server_sse.h"
+
+namespace mote::server {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+struct Server::Impl {
+  Impl(std::shared_ptr<ModelBundle> b, ServerOptions o)
+      : bundle(std::move(b)),
+        options(std::move(o)),
+        generator(bundle->model),
+        worker(static_cast<size_t>(std::max<int64_t>(1, options.limits.max_queue)),
+               static_cast<size_t>(std::max(1, options.parallel))) {}
+
+  std::shared_ptr<ModelBundle> bundle;
+  ServerOptions options;
+  Generator generator;  // used by the worker thread only
+  EngineWorker worker;
+  httplib::Server http;
+  std::atomic<bool> stopping{false};
+  std::mutex stop_mutex;
+  bool stopped = false;
+  std::thread thread;
+  int port = -1;
+
+  void routes();
+  void submit(std::function<void()> job) {
+    if (!worker.submit(std::move(job)))
+      throw stopping ? shutting_down() : queue_full(options.limits.max_queue);
+  }
+  void stream(httplib::Response& res, std::shared_ptr<StreamChannel> ch);
+  // The routes' handlers.
+  void health(httplib::Response& res);
+  void models(httplib::Response& res);
+  void model(httplib::Response& res);
+  void generate(const httplib::Request& req, httplib::Response& res, bool chat);
+  void scan(const httplib::Request& req, httplib::Response& res);
+};
+
+void Server::Impl::stream(httplib::Response& res, std::shared_ptr<StreamChannel> ch) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Accel-Buffering", "no");  // proxies (nginx) must not buffer the stream
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [ch](size_t, httplib::DataSink& sink) {
+        std::vector<std::string> chunks;
+        auto idle = std::chrono::steady_clock::now();
+        for (;;) {
+          chunks.clear();
+          const bool open = ch->pop(chunks, 100ms);
+          for (const auto& c : chunks) {
+            if (!sink.write(c.data(), c.size())) {  // client gone: cancel its generation
+              ch->cancel();
+              return false;
+            }
+          }
+          if (!open) {
+            sink.done();
+            return true;
+          }
+          // While queued or in a long prefill nothing is written; an SSE comment every few
+          // seconds finds clients that went away meanwhile (their writes fail).
+          const auto now = std::chrono::steady_clock::now();
+          if (!chunks.empty()) {
+            idle = now;
+          } else if (now - idle > 2s) {
+            idle = now;
+            static const std::string ping = ": ping\n\n";
+            if (!sink.write(ping.data(), ping.size())) {
+              ch->cancel();
+              return false;
+            }
+          }
+        }
+      },
+      [ch](bool) { ch->cancel(); });
+}
+
+void Server::Impl::generate(const httplib::Request& req, httplib::Response& res, bool chat) {
+  const RequestLimits& limits = options.limits;
+  auto parsed = chat ? parse_chat_request(req.body, limits, bundle->geometry)
+                     : parse_completion_request(req.body, limits, bundle->geometry);
+  auto prep =
+      std::make_shared<PreparedGeneration>(prepare_generation(*bundle, std::move(parsed), limits));
+  if (prep->request.stream) {
+    auto ch = std::make_shared<StreamChannel>();
+    submit([this, prep, ch] { run_generation_stream(*bundle, generator, *prep, *ch, stopping); });
+    stream(res, ch);
+    return;
+  }
+  auto promise = std::make_shared<std::promise<Reply>>();
+  auto future = promise->get_future();
+  submit([this, prep, promise] {
+    try {
+      promise->set_value(run_generation(*bundle, generator, *prep, stopping));
+    } catch (...) {
+      promise->set_value({500, error_body(internal_error("generation failed"))});
+    }
+  });
+  const Reply r = future.get();
+  reply(res, r.status, r.body);
+}
+
+void Server::Impl::health(httplib::Response& res) {
+  reply(res, 200,
+        dump({{"status", stopping ? "stopping" : "ok"},
+              {"queued", worker.queued()},
+              {"running", worker.running()}}));
+}
+
+void Server::Impl::models(httplib::Response& res) {
+  reply(res, 200,
+        dump({{"object", "list"},
+              {"data", json::array({{{"id", bundle->id},
+                                     {"object", "model"},
+                                     {"created", 0},
+                                     {"owned_by", "mote"}}})}}));
+}
+
+void Server::Impl::model(httplib::Response& res) {
+  ModelInfo info = bundle->describe();
+  const RequestLimits& l = options.limits;
+  info.limits = {{"max_body_bytes", l.max_body_bytes}, {"max_prompt_tokens", l.max_prompt_tokens},
+                 {"max_tokens", l.max_tokens},         {"max_scan_prompts", l.max_scan_prompts},
+                 {"max_scan_batch", l.max_scan_batch}, {"max_queue", l.max_queue}};
+  reply(res, 200, dump(info.to_json()));
+}
+
+void Server::Impl::scan(const httplib::Request& req, httplib::Response& res) {
+  auto prepared = std::make_shared<PreparedScan>(prepare_scan(
+      *bundle, parse_scan_request(req.body, options.limits, bundle->geometry), options.limits));
+  auto ch = std::make_shared<StreamChannel>();
+  submit([this, prepared, ch] { run_scan_stream(*bundle, generator, *prepared, *ch, stopping); });
+  stream(res, ch);
+}
+
+// The API (docs/server-api.md), behind the edge of server_edge.h.
+void Server::Impl::routes() {
+  install_edge(http, options.api_key.value_or(""), options.log_requests);
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  http.Get("/mote/v1/health", [this](Req, Res res) { health(res); });
+  http.Get("/v1/models", [this](Req, Res res) { models(res); });
+  http.Get("/mote/v1/model", [this](Req, Res res) { model(res); });
+  http.Post("/v1/chat/completions", json_post([this](Req req, Res res) { generate(req, res, true); }));
+  http.Post("/v1/completions", json_post([this](Req req, Res res) { generate(req, res, false); }));
+  http.Post("/mote/v1/scan", json_post([this](Req req, Res res) { scan(req, res); }));
+}
+
+Server::Server(std::shared_ptr<ModelBundle> model, ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(model), std::move(options))) {
+  // A client that hangs up mid-response must not kill the process (cpp-httplib sends without
+  // MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
+  const int threads = std::max(2, impl_->options.http_threads);
+  impl_->http.new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  impl_->http.set_payload_max_length(impl_->options.limits.max_body_bytes);
+  impl_->http.set_keep_alive_max_count(100);
+  // Headers and body (and every SSE chunk) go out in separate writes; without TCP_NODELAY each
+  // small reply waits on the client's delayed ACK (~40 ms).
+  impl_->http.set_tcp_nodelay(true);
+  impl_->routes();
+}
+
+Server::~Server() {
+  stop();
+}
+
+int Server::bind() {
+  check_bind_policy(impl_->options.host, impl_->options.api_key);
+  const auto& o = impl_->options;
+  if (o.port == 0) {
+    impl_->port = impl_->http.bind_to_any_port(o.host);
+  } else {
+    impl_->port = impl_->http.bind_to_port(o.host, o.port) ? o.port : -1;
+  }
+  if (impl_->port < 0) throw Error("cannot listen on " + o.host + ":" + std::to_string(o.port));
+  return impl_->port;
+}
+
+void Server::listen() {
+  impl_->http.listen_after_bind();
+}
+
+int Server::start() {
+  const int p = bind();
+  impl_->thread = std::thread([this] { listen(); });
+  for (int i = 0; i < 5000 && !impl_->http.is_running(); ++i) std::this_thread::sleep_for(1ms);
+  return p;
+}
+
+void Server::stop() {
+  std::lock_guard lock(impl_->stop_mutex);
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->stopping = true;     // running generations cancel at their next token
+  impl_->worker.shutdown();   // new requests: 503; queued ones answer 503 without engine work
+  impl_->worker.wait_idle();  // every reply is complete (streams closed)
+  impl_->http.stop();         // waits for the HTTP threads to finish writing
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+int Server::port() const {
+  return impl_->port;
+}
+
+}  // namespace mote::server
