@@ -9,6 +9,7 @@
 
 #include "app/workbench/engine_connection.h"
 #include "app/workbench/session_controller.h"
+#include "sessions/experiment_plan.h"
 #include "sessions/evaluation.h"
 #include "sessions/resources.h"
 #include "sessions/run_executor.h"
@@ -255,25 +256,18 @@ bool ExperimentRunner::startRandomControl(std::int64_t original_run, std::int64_
     const auto tuned = store->run(tuned_run);
     if (tuned.config.dataset_id != original.config.dataset_id)
       throw sessions::SessionError("the tuned run and the original use different datasets");
-    const auto exclude = tuned.config.tuning.experts();
-    if (exclude.empty())
-      throw sessions::SessionError("run '" + tuned.config.name + "' has no tuning to control");
-    const auto direction = tuned.config.tuning.suppress.empty()
-                               ? sessions::TuningDirection::kStimulate
-                               : sessions::TuningDirection::kSuppress;
-    const auto specs =
-        sessions::random_control_draws(tuned.config.geometry, static_cast<std::size_t>(draws),
-                                       exclude.size(), exclude, seed, direction);
+    const auto plan =
+        sessions::plan_random_control(tuned, static_cast<std::size_t>(draws),
+                                      tuned.config.tuning.experts().size(), seed);
     const int limit = derivedLimit(*store, original, options);
     std::vector<Step> steps;
-    for (std::size_t d = 0; d < specs.size(); ++d) {
-      const std::string name =
-          sessions::control_run_name(tuned.config.name, exclude.size(), seed, d);
-      const auto request = sessions::derived_request(
-          original, specs[d], sessions::RunKind::kRandomControl, name, static_cast<int>(d));
+    for (std::size_t d = 0; d < plan.runs.size(); ++d) {
+      const auto& planned = plan.runs[d];
+      const auto request = sessions::derived_request(original, planned.tuning, planned.kind,
+                                                     planned.name, planned.draw_index);
       const auto run = sessions::find_or_create_run(*store, request, *connection_->model());
       steps.push_back(
-          {run.id, tr("random control draw %1/%2").arg(d + 1).arg(specs.size()), limit});
+          {run.id, tr("random control draw %1/%2").arg(d + 1).arg(plan.runs.size()), limit});
     }
     Q_EMIT runsCreated();
     return enqueue(std::move(steps), options);
@@ -300,36 +294,23 @@ bool ExperimentRunner::startDoseCurve(std::int64_t ftri_result,
     dose.extra = {{"ftri_result", ftri_result},
                   {"mode", sessions::to_string(direction)},
                   {"end", sessions::to_string(end)}};
+    const auto plan = sessions::plan_dose_curve(original.config.name, ftri_result, ranking,
+                                                doses, direction, end, ftri.geometry);
     QStringList skipped;
-    std::vector<std::size_t> sorted = doses;
-    std::sort(sorted.begin(), sorted.end());
-    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
-    for (const std::size_t n : sorted) {
-      if (n == 0) continue;
-      if (const auto why = sessions::dose_unfit_reason(ranking, n, direction, ftri.geometry);
-          !why.empty()) {
-        skipped << tr("n = %1: %2").arg(n).arg(QString::fromStdString(why));
-        continue;
-      }
-      dose.doses.push_back(n);
-    }
-    if (dose.doses.empty())
-      throw sessions::SessionError(
-          "no dose can be run" +
-          (skipped.isEmpty() ? std::string() : " (" + skipped.join("; ").toStdString() + ")"));
+    for (const auto& note : plan.notes) skipped << QString::fromStdString(note);
     const int limit = derivedLimit(*store, original, options);
     std::vector<Step> steps;
-    for (std::size_t i = 0; i < dose.doses.size(); ++i) {
-      const std::size_t n = dose.doses[i];
-      const std::string name =
-          sessions::ranking_run_name(original.config.name, ftri_result, direction, end, n);
+    for (const auto& planned : plan.runs) {
       const auto request =
-          sessions::derived_request(original, sessions::tuning_from_ranking(ranking, n, direction),
-                                    sessions::RunKind::kTuned, name);
+          sessions::derived_request(original, planned.tuning, planned.kind, planned.name);
       const auto run = sessions::find_or_create_run(*store, request, *connection_->model());
+      dose.doses.push_back(planned.n_experts);
       dose.runs.push_back(run.id);
-      steps.push_back(
-          {run.id, tr("dose n = %1 (%2)").arg(n).arg(QString::fromStdString(name)), limit});
+      steps.push_back({run.id,
+                       tr("dose n = %1 (%2)")
+                           .arg(planned.n_experts)
+                           .arg(QString::fromStdString(planned.name)),
+                       limit});
     }
     dose.skipped = skipped.join("; ");
     Q_EMIT runsCreated();

@@ -10,6 +10,7 @@
 #include "sessions/cli/commands.h"
 #include "sessions/cli/experiment_options.h"
 #include "sessions/cli/run_support.h"
+#include "sessions/experiment_plan.h"
 #include "sessions/session_analysis.h"
 #include "sessions/session_error.h"
 #include "sessions/session_export.h"
@@ -245,23 +246,21 @@ int cmd_control(const Args& args, CliContext& ctx) {
   const RunInfo tuned = tuned_run(store, engine, a, e, ctx, "mote control");
   const std::size_t draws = a.get_count_or("--draws", 10);
   if (draws == 0) throw UsageError("mote control --draws: must be positive");
-  const auto exclude = tuned.config.tuning.experts();
-  const std::size_t n = a.get_count_or("--experts", exclude.size());
+  const std::size_t n = a.get_count_or("--experts", tuned.config.tuning.experts().size());
   if (n == 0) throw UsageError("mote control --experts: must be positive");
   const std::uint64_t seed = a.get_u64("--seed").value_or(1);
-  const TuningDirection direction = tuned.config.tuning.suppress.empty()
-                                        ? TuningDirection::kStimulate
-                                        : TuningDirection::kSuppress;
-  const auto specs =
-      random_control_draws(tuned.config.geometry, draws, n, exclude, seed, direction);
+  const ExperimentPlan plan = plan_random_control(tuned, draws, n, seed);
+  const auto exclude = tuned.config.tuning.experts();
+  const TuningDirection direction = plan.direction;
   std::vector<std::int64_t> control_runs;
-  for (std::size_t d = 0; d < specs.size(); ++d) {
-    const std::string name = control_run_name(tuned.config.name, n, seed, d);
+  for (std::size_t d = 0; d < plan.runs.size(); ++d) {
+    const PlannedRun& planned = plan.runs[d];
     const RunInfo run = complete_run(
         store, engine,
-        derived_request(e.original, specs[d], RunKind::kRandomControl, name, static_cast<int>(d)),
+        derived_request(e.original, planned.tuning, planned.kind, planned.name,
+                        planned.draw_index),
         e.classifier_argument, ctx,
-        "draw " + std::to_string(d + 1) + "/" + std::to_string(specs.size()),
+        "draw " + std::to_string(d + 1) + "/" + std::to_string(plan.runs.size()),
         derived_answer_limit(store, e.original));
     control_runs.push_back(run.id);
   }
@@ -279,7 +278,7 @@ int cmd_control(const Args& args, CliContext& ctx) {
     const FlipRates f = flip_rates(original, other, e.label);
     reverse_sum += f.reverse_rate;
     table.row({std::to_string(d), std::to_string(control_runs[d]),
-               expert_list(specs[d].experts(), 4), percent(f.rate), percent(f.reverse_rate)});
+               expert_list(plan.runs[d].tuning.experts(), 4), percent(f.rate), percent(f.reverse_rate)});
   }
   table.row({"tuned", std::to_string(tuned.id), expert_list(exclude, 4), percent(tuned_flips.rate),
              percent(tuned_flips.reverse_rate)});
@@ -324,31 +323,23 @@ int cmd_dose(const Args& args, CliContext& ctx) {
   const auto end = ranking_end_from(a.get_or("--end", "top"), "mote dose --end");
   auto sizes = a.get_count_list("--sizes").value_or(kDefaultDoses);
   const auto ranking = ranking_addresses(e.ftri->analysis.table, end);
-  const ModelGeometry& g = e.ftri->geometry;
-  std::vector<std::size_t> doses;
-  for (std::size_t n : sizes) {
-    if (const std::string why = dose_unfit_reason(ranking, n, direction, g); !why.empty()) {
-      ctx.err << "note: skipping n = " << n << ": " << why << "\n";
-      continue;
-    }
-    doses.push_back(n);
-  }
-  if (doses.empty()) throw SessionError("mote dose: no dose left to run");
+  const ExperimentPlan plan =
+      plan_dose_curve(e.original.config.name, e.ftri->analysis.result_id, ranking, sizes,
+                      direction, end, e.ftri->geometry);
+  for (const auto& note : plan.notes) ctx.err << "note: skipping " << note << "\n";
   EngineSession engine(a, ctx);
   ensure_labelled(store, e.original, e.classifier_argument, ctx);
+  std::vector<std::size_t> doses;
   std::vector<std::int64_t> runs;
-  for (std::size_t i = 0; i < doses.size(); ++i) {
-    const std::size_t n = doses[i];
-    const std::string name =
-        ranking_run_name(e.original.config.name, e.ftri->analysis.result_id, direction, end, n);
-    const RunInfo run =
-        complete_run(store, engine,
-                     derived_request(e.original, tuning_from_ranking(ranking, n, direction),
-                                     RunKind::kTuned, name),
-                     e.classifier_argument, ctx,
-                     "n=" + std::to_string(n) + " (" + std::to_string(i + 1) + "/" +
-                         std::to_string(doses.size()) + ")",
-                     derived_answer_limit(store, e.original));
+  for (std::size_t i = 0; i < plan.runs.size(); ++i) {
+    const PlannedRun& planned = plan.runs[i];
+    const RunInfo run = complete_run(
+        store, engine, derived_request(e.original, planned.tuning, planned.kind, planned.name),
+        e.classifier_argument, ctx,
+        "n=" + std::to_string(planned.n_experts) + " (" + std::to_string(i + 1) + "/" +
+            std::to_string(plan.runs.size()) + ")",
+        derived_answer_limit(store, e.original));
+    doses.push_back(planned.n_experts);
     runs.push_back(run.id);
   }
   const DoseEvaluation dose =

@@ -85,7 +85,7 @@ TEST_CASE("random control draws avoid the tuned set and are reproducible", "[eva
   REQUIRE_THROWS_WITH(random_control_draws(g, 1, 22, tuned, 1, TuningDirection::kSuppress),
                       Catch::Contains("only 21 experts"));
   REQUIRE_THROWS_AS(random_control_draws(g, 1, 2, {{2, 0}}, 1, TuningDirection::kSuppress),
-                    SessionError);
+                    GeometryError);
 }
 
 TEST_CASE("random control summary: mean, std and empirical p", "[evaluation]") {

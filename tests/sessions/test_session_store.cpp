@@ -111,7 +111,7 @@ TEST_CASE("session store: create, reopen, datasets and runs round-trip", "[sessi
 
   auto bad = run_config(dataset_id);
   bad.tuning.suppress = {{4, 0}};
-  REQUIRE_THROWS_WITH(store.create_run(bad), Catch::Contains("not an expert"));
+  REQUIRE_THROWS_WITH(store.create_run(bad), Catch::Contains("is not a MoE layer of this model"));
   bad = run_config(dataset_id);
   bad.kind = RunKind::kRandomControl;
   REQUIRE_THROWS_WITH(store.create_run(bad), Catch::Contains("draw index"));

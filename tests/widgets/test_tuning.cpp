@@ -5,12 +5,12 @@
 #include <QAbstractItemModelTester>
 #include <QItemSelectionModel>
 #include <QSignalSpy>
-#include <nlohmann/json.hpp>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "sessions/session_error.h"
@@ -154,7 +154,8 @@ TEST_CASE("tuning: JSON, expert-list JSON and CSV round trips", "[widgets][tunin
              Catch::Contains("column layer must be an integer"));
   CHECK_THAT(error(R"([{"layer": 4, "expert": 1}])"),
              Catch::Contains("entry 0: missing \"state\""));
-  CHECK_THAT(error(R"({"suppress": [[4]]})"), Catch::Contains("bad.csv: tuning spec"));
+  CHECK_THAT(error(R"({"suppress": [[4]]})"),
+             Catch::Contains("bad.csv: tuning: suppress[0] must be a [layer, expert] pair"));
   CHECK_THAT(error("{not json"), Catch::Contains("invalid JSON"));
 
   CHECK(mote::widgets::tuningFormatForPath(QStringLiteral("a/b.CSV")) ==
