@@ -1,5 +1,5 @@
 #pragma once
-// The fTRI view (issue #8): for a run, a classifier and a class of a session, computes
+// The fTRI view: for a run, a classifier and a class of a session, computes
 // (sessions::analyze_ftri on a worker thread with its own SessionStore) or loads (the newest
 // stored "ftri" result of that selection) the functional token resonance imaging result and
 // shows

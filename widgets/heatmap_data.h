@@ -11,7 +11,7 @@
 
 namespace mote::widgets {
 
-// The four live views of issue #7. The view only shows the label; the accumulator
+// The four live views. The view only shows the label; the accumulator
 // (heatmap_source.h) builds the maps.
 enum class HeatmapMode {
   kToken,       // routing of the generated token under the cursor

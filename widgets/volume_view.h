@@ -1,5 +1,5 @@
 #pragma once
-// The 3D resonance view (issue #8): tokens x MoE layers x experts of a conversation, or the maps
+// The 3D resonance view: tokens x MoE layers x experts of a conversation, or the maps
 // of a run's prompts / classes stacked, as a ray-cast volume, a movable slice plane, or stacked
 // translucent slices. Left-drag rotates, wheel / right-drag zooms, middle-drag pans; a click on a
 // voxel selects that expert (voxelSelected). Exports PNG and SVG (the rendered frame).

@@ -1,5 +1,5 @@
 #pragma once
-// The analysis half of the workbench (issue #8), as docks of the main window: Datasets, Runs,
+// The analysis half of the workbench, as docks of the main window: Datasets, Runs,
 // Results, fTRI, Charts and 3D. Owns the open session (SessionController) and the run queue
 // (ExperimentRunner) and wires them to the main window's engine connection, tuning document,
 // heatmap, sampling bar, label box and chat. The main window only creates this and adds its

@@ -1,4 +1,4 @@
-// End-to-end (issue #8): the real main window against a real local engine on the shipped demo
+// End-to-end: the real main window against a real local engine on the shipped demo
 // model, driven through its docks like a researcher reproducing the paper's refusal experiment
 // on a subset: new session, built-in r1-refusal dataset, an original run labelled r1-refusal,
 // the fTRI of 0-REFUSED with its top 10 applied as suppress, the tuned run and a random control
