@@ -10,12 +10,13 @@
 
 #include "engine/server/server_json.h"
 #include "engine/server/server_stop.h"
+#include "protocol/error.h"
 
 namespace {
 
 using namespace mote::server;
 
-const ModelGeometry kGeometry{{3, 4, 5, 7}, 16, 4};
+const mote::ModelGeometry kGeometry{{3, 4, 5, 7}, 16, 4};
 
 RequestLimits limits() {
   RequestLimits l;
@@ -26,18 +27,15 @@ RequestLimits limits() {
   return l;
 }
 
-void check_mote(const MoteOptions& m) {
-  for (const auto* list : {&m.suppress, &m.stimulate})
-    for (const auto& [layer, expert] : *list) {
-      if (std::find(kGeometry.moe_layers.begin(), kGeometry.moe_layers.end(), layer) ==
-          kGeometry.moe_layers.end())
-        __builtin_trap();
-      if (expert < 0 || expert >= kGeometry.n_experts) __builtin_trap();
-    }
-  for (const auto& a : m.stimulate)
-    if (std::find(m.suppress.begin(), m.suppress.end(), a) != m.suppress.end()) __builtin_trap();
-  if (!m.tuning.is_object()) __builtin_trap();
-  (void)dump(m.tuning);
+// A parsed tuning always passes the project's one rule set and round-trips through JSON.
+void check_mote(const mote::MoteOptions& m) {
+  try {
+    m.tuning.validate(kGeometry);
+  } catch (const mote::TuningError&) {
+    __builtin_trap();
+  }
+  if (!(mote::TuningSpec::from_json(m.tuning.to_json()) == m.tuning)) __builtin_trap();
+  (void)dump(m.to_json());
 }
 
 void check_generate(const GenerateRequest& r, const RequestLimits& l) {
