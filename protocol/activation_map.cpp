@@ -13,20 +13,22 @@ ActivationMap activation_map_from_routing(const RoutingRecord& record,
   const std::size_t expected = record.n_tokens * record.n_moe_layers * record.top_k;
   if (record.n_moe_layers != geometry.n_moe_layers()) {
     throw ActivationMapError("routing record has " + std::to_string(record.n_moe_layers) +
-                       " MoE layers, the model has " + std::to_string(geometry.n_moe_layers()));
+                             " MoE layers, the model has " +
+                             std::to_string(geometry.n_moe_layers()));
   }
   if (record.ids.size() != expected) {
     throw ActivationMapError("routing record: ids has " + std::to_string(record.ids.size()) +
-                       " entries, expected tokens*layers*k = " + std::to_string(expected));
+                             " entries, expected tokens*layers*k = " + std::to_string(expected));
   }
   if (record.is_prompt.size() != record.n_tokens) {
-    throw ActivationMapError("routing record: is_prompt has " + std::to_string(record.is_prompt.size()) +
-                       " entries for " + std::to_string(record.n_tokens) + " tokens");
+    throw ActivationMapError("routing record: is_prompt has " +
+                             std::to_string(record.is_prompt.size()) + " entries for " +
+                             std::to_string(record.n_tokens) + " tokens");
   }
   if (weighted && record.weights.size() != expected) {
     throw ActivationMapError("routing record: weighted map requested but weights have " +
-                       std::to_string(record.weights.size()) + " entries, expected " +
-                       std::to_string(expected));
+                             std::to_string(record.weights.size()) + " entries, expected " +
+                             std::to_string(expected));
   }
   ActivationMap map = ActivationMap::zeros(geometry);
   const auto n_experts = static_cast<std::size_t>(geometry.n_experts);
@@ -42,8 +44,8 @@ ActivationMap activation_map_from_routing(const RoutingRecord& record,
         const std::int32_t id = record.ids[i];
         if (id < 0 || static_cast<std::size_t>(id) >= n_experts) {
           throw ActivationMapError("routing record: expert id " + std::to_string(id) +
-                             " out of range at token " + std::to_string(t) + ", MoE layer " +
-                             std::to_string(l));
+                                   " out of range at token " + std::to_string(t) + ", MoE layer " +
+                                   std::to_string(l));
         }
         map.values[l * n_experts + id] += weighted ? record.weights[i] : 1.0f;
       }
@@ -145,7 +147,8 @@ std::string encode_activation_map(const ActivationMap& map) {
 
 ActivationMap decode_activation_map(const std::string& bytes) {
   if (bytes.size() < kHeaderSize || bytes.compare(0, 4, kMagic, 4) != 0) {
-    throw ActivationMapError("activation map BLOB: bad magic (not written by encode_activation_map)");
+    throw ActivationMapError(
+        "activation map BLOB: bad magic (not written by encode_activation_map)");
   }
   Reader reader{bytes, 4};
   const auto encoding = static_cast<unsigned char>(bytes[reader.pos++]);
@@ -154,8 +157,8 @@ ActivationMap decode_activation_map(const std::string& bytes) {
   // Validate sizes before allocating: a corrupt header must not trigger a huge allocation.
   // 2^22 cells is far above any MoE geometry (R1: 58 x 256 = 14,848).
   if (rows * cols > (std::size_t{1} << 22)) {
-    throw ActivationMapError("activation map BLOB: implausible shape " + std::to_string(rows) + "x" +
-                       std::to_string(cols));
+    throw ActivationMapError("activation map BLOB: implausible shape " + std::to_string(rows) +
+                             "x" + std::to_string(cols));
   }
   if (encoding == 1) {
     reader.need(rows * cols * sizeof(float));
@@ -173,7 +176,7 @@ ActivationMap decode_activation_map(const std::string& bytes) {
   const std::size_t min_entry = encoding == 2 ? 2 : 5;
   if (nonzero > rows * cols || nonzero * min_entry > bytes.size() - reader.pos) {
     throw ActivationMapError("activation map BLOB: " + std::to_string(nonzero) +
-                       " nonzero cells do not fit");
+                             " nonzero cells do not fit");
   }
   // Read and check every entry before allocating the map.
   std::vector<std::pair<std::size_t, float>> entries;

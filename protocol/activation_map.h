@@ -44,8 +44,8 @@ struct RoutingRecord {
 enum class TokenSelection { kPrompt, kCompletion, kAll };
 
 // Count (or, if `weighted`, sum router weights) of the selected tokens choosing each expert.
-// Throws ActivationMapError if the record's shape disagrees with the geometry, an id is out of range,
-// or weights are requested but missing.
+// Throws ActivationMapError if the record's shape disagrees with the geometry, an id is out of
+// range, or weights are requested but missing.
 ActivationMap activation_map_from_routing(const RoutingRecord& record,
                                           const ModelGeometry& geometry, TokenSelection tokens,
                                           bool weighted);

@@ -29,8 +29,8 @@ bool ModelGeometry::contains(const ExpertAddress& address) const {
 std::size_t ModelGeometry::flat_index(const ExpertAddress& address) const {
   if (address.expert < 0 || address.expert >= n_experts) {
     throw GeometryError("expert " + std::to_string(address.expert) + " out of range 0.." +
-                        std::to_string(n_experts - 1) + " (layer " +
-                        std::to_string(address.layer) + ")");
+                        std::to_string(n_experts - 1) + " (layer " + std::to_string(address.layer) +
+                        ")");
   }
   return static_cast<std::size_t>(moe_index(address.layer)) * n_experts + address.expert;
 }

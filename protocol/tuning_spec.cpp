@@ -14,7 +14,8 @@ namespace {
 
 std::vector<ExpertAddress> parse_list(const nlohmann::json& list, const char* key) {
   if (!list.is_array())
-    throw TuningError(std::string("tuning: \"") + key + "\" must be a list of [layer, expert] pairs");
+    throw TuningError(std::string("tuning: \"") + key +
+                      "\" must be a list of [layer, expert] pairs");
   std::vector<ExpertAddress> out;
   out.reserve(list.size());
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -44,9 +45,9 @@ nlohmann::json list_json(const std::vector<ExpertAddress>& list) {
 
 void check_address(const ExpertAddress& a, const char* list, const ModelGeometry& geometry) {
   if (!geometry.is_moe_layer(a.layer)) {
-    throw TuningError(std::string("tuning: ") + list + " " + to_string(a) + ": layer " +
-                      std::to_string(a.layer) + " is not a MoE layer of this model (MoE layers: " +
-                      geometry.describe_moe_layers() + ")");
+    throw TuningError(
+        std::string("tuning: ") + list + " " + to_string(a) + ": layer " + std::to_string(a.layer) +
+        " is not a MoE layer of this model (MoE layers: " + geometry.describe_moe_layers() + ")");
   }
   if (a.expert < 0 || a.expert >= geometry.n_experts) {
     throw TuningError(std::string("tuning: ") + list + " " + to_string(a) +

@@ -33,7 +33,7 @@ std::size_t count_field(const json& j, const char* event, const char* key) {
 }  // namespace
 
 json ScanStart::to_json() const {
-  return {{"object", "mote.scan.start"}, {"prompts", prompts},
+  return {{"object", "mote.scan.start"},       {"prompts", prompts},
           {"moe_layers", geometry.moe_layers}, {"n_experts", geometry.n_experts},
           {"top_k", geometry.top_k},           {"batch_size", batch_size},
           {"max_tokens", max_tokens},          {"tuning", tuning.to_json()}};

@@ -269,18 +269,17 @@ void EngineClient::scan(const std::vector<ScanPrompt>& prompts, const ScanOption
       const ScanStart start = read_wire(where, [&] { return ScanStart::from_json(j); });
       if (start.geometry.moe_layers != geometry.moe_layers ||
           start.geometry.n_experts != geometry.n_experts) {
-        throw_protocol_error(where, "it serves a model with " +
-                                        std::to_string(start.geometry.n_moe_layers()) +
-                                        " MoE layers x " +
-                                        std::to_string(start.geometry.n_experts) +
-                                        " experts, the scan expects " +
-                                        std::to_string(geometry.n_moe_layers()) + " x " +
-                                        std::to_string(geometry.n_experts));
+        throw_protocol_error(
+            where, "it serves a model with " + std::to_string(start.geometry.n_moe_layers()) +
+                       " MoE layers x " + std::to_string(start.geometry.n_experts) +
+                       " experts, the scan expects " + std::to_string(geometry.n_moe_layers()) +
+                       " x " + std::to_string(geometry.n_experts));
       }
       state.started = true;
     } else if (object == "mote.scan.result") {
       if (!state.started) throw_protocol_error(where, "a scan result before mote.scan.start");
-      const ScanResult result = read_wire(where, [&] { return ScanResult::from_json(j, geometry); });
+      const ScanResult result =
+          read_wire(where, [&] { return ScanResult::from_json(j, geometry); });
       if (result.index >= prompts.size() || !state.seen.insert(result.index).second)
         throw_protocol_error(where, "a scan result with a repeated or wrong index");
       if (options.weighted && !result.weighted_counts)

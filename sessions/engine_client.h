@@ -15,11 +15,11 @@
 
 #include "protocol/activation_map.h"
 #include "protocol/capture_mode.h"
+#include "protocol/model_geometry.h"
+#include "protocol/tuning_spec.h"
 #include "protocol/wire_model.h"
 #include "protocol/wire_routing.h"
 #include "protocol/wire_scan.h"
-#include "protocol/model_geometry.h"
-#include "protocol/tuning_spec.h"
 
 namespace mote::sessions {
 
@@ -66,7 +66,6 @@ struct EngineClientOptions {
   std::function<void()> on_connection_failure;
 };
 
-
 struct ChatMessage {
   std::string role;  // system / user / assistant
   std::string content;
@@ -96,7 +95,6 @@ struct GenerationRequest {
   CaptureMode capture = CaptureMode::None;
   std::vector<std::string> stop;
 };
-
 
 // One streamed token. The texts of all events of a generation concatenate to its text.
 struct TokenEvent {
@@ -136,7 +134,6 @@ struct ScanOptions {
   bool weighted = false;  // also router-weight sums over prompt tokens
   TuningSpec tuning;
 };
-
 
 class EngineClient {
  public:

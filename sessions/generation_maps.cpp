@@ -45,7 +45,8 @@ GenerationMaps maps_from_routing(const std::vector<RoutingRow>& rows, const Mode
     record.is_prompt.push_back(row.is_prompt ? 1 : 0);
     for (std::size_t i = 0; i < row_size; ++i) {
       record.ids.push_back(row.ids[i]);
-      const bool counted = rule.counts(i / top_k, row.ids[i], has_weights ? &row.weights[i] : nullptr);
+      const bool counted =
+          rule.counts(i / top_k, row.ids[i], has_weights ? &row.weights[i] : nullptr);
       record.weights.push_back(counted ? 1.0f : 0.0f);
     }
   }

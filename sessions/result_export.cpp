@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "sessions/csv_writer.h"
 #include "protocol/npy.h"
+#include "sessions/csv_writer.h"
 #include "sessions/resonance.h"
 #include "sessions/session_error.h"
 

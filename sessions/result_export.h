@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "protocol/model_geometry.h"
 #include "sessions/evaluation.h"
 #include "sessions/expert_statistics.h"
-#include "protocol/model_geometry.h"
 
 namespace mote::sessions {
 

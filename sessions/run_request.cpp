@@ -97,8 +97,7 @@ RunInfo create_run(SessionStore& store, const RunRequest& request, const ModelIn
   return store.run(store.create_run(c));
 }
 
-RunInfo find_or_create_run(SessionStore& store, const RunRequest& request,
-                           const ModelInfo& model) {
+RunInfo find_or_create_run(SessionStore& store, const RunRequest& request, const ModelInfo& model) {
   if (auto run = find_matching_run(store, request)) return *run;
   return create_run(store, request, model);
 }

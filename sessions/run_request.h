@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "sessions/engine_client.h"
+#include "protocol/wire_model.h"
 #include "sessions/evaluation.h"
 #include "sessions/result_export.h"
 #include "sessions/session_store.h"
@@ -34,8 +34,7 @@ std::optional<RunInfo> find_matching_run(SessionStore& store, const RunRequest& 
 // Creates the run for the engine's model (geometry, model id); the tuning is validated against it.
 RunInfo create_run(SessionStore& store, const RunRequest& request, const ModelInfo& model);
 // find_matching_run, else create_run.
-RunInfo find_or_create_run(SessionStore& store, const RunRequest& request,
-                           const ModelInfo& model);
+RunInfo find_or_create_run(SessionStore& store, const RunRequest& request, const ModelInfo& model);
 
 // A run with the settings of `original` (dataset, sampling, seed, max_tokens) and another
 // tuning: what eval, control and dose compare against the original.

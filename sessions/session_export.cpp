@@ -4,8 +4,8 @@
 #include <set>
 #include <sstream>
 
-#include "sessions/csv_writer.h"
 #include "protocol/npy.h"
+#include "sessions/csv_writer.h"
 #include "sessions/session_analysis.h"
 #include "sessions/session_error.h"
 

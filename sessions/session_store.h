@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "protocol/activation_map.h"
-#include "sessions/dataset.h"
-#include "sessions/map_matrix.h"
 #include "protocol/model_geometry.h"
 #include "protocol/tuning_spec.h"
+#include "sessions/dataset.h"
+#include "sessions/map_matrix.h"
 
 namespace mote::sessions {
 

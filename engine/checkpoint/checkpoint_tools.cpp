@@ -10,11 +10,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/model/config.h"
-#include "engine/error.h"
-#include "engine/model/fp8.h"
 #include "engine/checkpoint/safetensors.h"
 #include "engine/checkpoint/safetensors_writer.h"
+#include "engine/error.h"
+#include "engine/model/config.h"
+#include "engine/model/fp8.h"
 #include "engine/model/weight_layout.h"
 
 namespace mote {

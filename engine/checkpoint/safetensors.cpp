@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
 #include "engine/checkpoint/safetensors_writer.h"
+#include "engine/error.h"
 
 namespace mote {
 namespace {

@@ -14,12 +14,12 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/checkpoint/checkpoint_tools.h"
-#include "protocol/cli_args.h"
 #include "engine/cli/commands.h"
 #include "engine/error.h"
 #include "engine/model/generation.h"
 #include "engine/model/model.h"
 #include "engine/model/weight_layout.h"
+#include "protocol/cli_args.h"
 
 namespace mote {
 namespace {

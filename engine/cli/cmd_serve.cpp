@@ -8,12 +8,12 @@
 
 #include <ATen/Parallel.h>
 
-#include "protocol/cli_args.h"
 #include "engine/cli/commands.h"
-#include "engine/model/device_map.h"
 #include "engine/error.h"
+#include "engine/model/device_map.h"
 #include "engine/server/server.h"
 #include "engine/server/server_security.h"
+#include "protocol/cli_args.h"
 
 namespace mote {
 namespace {

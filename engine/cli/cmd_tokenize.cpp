@@ -15,11 +15,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/tokenizer/chat_template.h"
-#include "protocol/cli_args.h"
 #include "engine/cli/commands.h"
 #include "engine/error.h"
+#include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "protocol/cli_args.h"
 
 namespace mote {
 namespace {
@@ -144,8 +144,8 @@ int run_tokenize_command(int argc, char** argv) {
 
   std::optional<ChatTemplate> chat_template;
   if (args.flag("--chat")) {
-    chat_template = ChatTemplate::from_tokenizer_config(files.tokenizer_config_json,
-                                                        args.get("--template"));
+    chat_template =
+        ChatTemplate::from_tokenizer_config(files.tokenizer_config_json, args.get("--template"));
   } else if (args.has("--template")) {
     throw UsageError("tokenize: --template only applies with --chat");
   }

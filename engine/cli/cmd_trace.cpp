@@ -5,12 +5,12 @@
 
 #include <ATen/Parallel.h>
 
-#include "protocol/cli_args.h"
+#include "engine/checkpoint/npy.h"
 #include "engine/cli/commands.h"
 #include "engine/error.h"
 #include "engine/model/generation.h"
 #include "engine/model/model.h"
-#include "engine/checkpoint/npy.h"
+#include "protocol/cli_args.h"
 
 namespace mote {
 namespace {

@@ -62,8 +62,8 @@ class Generator {
   // Results are in prompt order; `on_result(i, result)` is called as each finishes (return false
   // to stop early).
   std::vector<PrefillResult> prefill_batch(
-      const std::vector<std::vector<int64_t>>& prompts, const CompiledTuning* tuning, int64_t max_batch,
-      const std::function<bool(size_t, const PrefillResult&)>& on_result = {});
+      const std::vector<std::vector<int64_t>>& prompts, const CompiledTuning* tuning,
+      int64_t max_batch, const std::function<bool(size_t, const PrefillResult&)>& on_result = {});
   const Transformer& model() const { return *model_; }
 
  private:

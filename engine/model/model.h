@@ -9,13 +9,13 @@
 
 #include <ATen/ATen.h>
 
+#include "engine/checkpoint/safetensors.h"
 #include "engine/model/attention.h"
 #include "engine/model/config.h"
 #include "engine/model/device_map.h"
 #include "engine/model/moe.h"
 #include "engine/model/rope.h"
 #include "engine/model/routing.h"
-#include "engine/checkpoint/safetensors.h"
 #include "engine/model/tuning.h"
 #include "engine/model/weights.h"
 

@@ -7,8 +7,8 @@
 
 #include <ATen/ATen.h>
 
-#include "engine/model/config.h"
 #include "engine/checkpoint/safetensors.h"
+#include "engine/model/config.h"
 
 namespace mote {
 

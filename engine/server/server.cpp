@@ -159,7 +159,8 @@ void Server::Impl::routes() {
   http.Get("/mote/v1/health", [this](Req, Res res) { health(res); });
   http.Get("/v1/models", [this](Req, Res res) { models(res); });
   http.Get("/mote/v1/model", [this](Req, Res res) { model(res); });
-  http.Post("/v1/chat/completions", json_post([this](Req req, Res res) { generate(req, res, true); }));
+  http.Post("/v1/chat/completions",
+            json_post([this](Req req, Res res) { generate(req, res, true); }));
   http.Post("/v1/completions", json_post([this](Req req, Res res) { generate(req, res, false); }));
   http.Post("/mote/v1/scan", json_post([this](Req req, Res res) { scan(req, res); }));
 }

@@ -2,9 +2,9 @@
 
 namespace mote::server {
 
-std::vector<RoutingRow> routing_rows(const RoutingTrace& trace, int64_t position,
-                                     int64_t n_prompt, const std::vector<int64_t>& tokens,
-                                     CaptureMode mode, bool before) {
+std::vector<RoutingRow> routing_rows(const RoutingTrace& trace, int64_t position, int64_t n_prompt,
+                                     const std::vector<int64_t>& tokens, CaptureMode mode,
+                                     bool before) {
   std::vector<RoutingRow> rows;
   if (!trace.defined() || mode == CaptureMode::None) return rows;
   // [n_moe, N, k] -> [N, n_moe, k]: one contiguous n_moe*k run per token.

@@ -17,9 +17,9 @@ namespace mote::server {
 // One row per token of `trace`: ids (n_moe*k flattened [layer][slot]), weights when `mode` is
 // ids+weights and, when `before` is set, the router's own choice as ids_before/weights_before.
 // `tokens[p]` is the id at absolute position p (-1 beyond). Empty when capture is off.
-std::vector<RoutingRow> routing_rows(const RoutingTrace& trace, int64_t position,
-                                     int64_t n_prompt, const std::vector<int64_t>& tokens,
-                                     CaptureMode mode, bool before);
+std::vector<RoutingRow> routing_rows(const RoutingTrace& trace, int64_t position, int64_t n_prompt,
+                                     const std::vector<int64_t>& tokens, CaptureMode mode,
+                                     bool before);
 // The rows' JSON array.
 nlohmann::json routing_rows_json(const std::vector<RoutingRow>& rows);
 

@@ -55,9 +55,9 @@ RequestError unsupported_media_type() {
 }
 
 RequestError queue_full(int64_t max_queue) {
-  return RequestError(429, "rate_limit_error", "queue_full",
-                      "the engine queue is full (" + std::to_string(max_queue) +
-                          " requests waiting); retry later");
+  return RequestError(
+      429, "rate_limit_error", "queue_full",
+      "the engine queue is full (" + std::to_string(max_queue) + " requests waiting); retry later");
 }
 
 RequestError shutting_down() {
@@ -81,7 +81,8 @@ RequestError http_error(int status, const std::string& method, const std::string
 }
 
 std::string error_body(const RequestError& e) {
-  const nlohmann::json body = {{"error", {{"message", e.what()}, {"type", e.type}, {"code", e.code}}}};
+  const nlohmann::json body = {
+      {"error", {{"message", e.what()}, {"type", e.type}, {"code", e.code}}}};
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

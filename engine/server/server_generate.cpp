@@ -21,7 +21,6 @@ using json = nlohmann::json;
   throw invalid_request(message, code);
 }
 
-
 // What one generated token adds to the reply.
 struct TokenOut {
   std::string text;
@@ -60,9 +59,8 @@ RunSummary execute(const ModelBundle& b, Generator& g, const PreparedGeneration&
       out.routing = routing_rows_json(
           routing_rows(*ev.routing, ev.routing_position, n_prompt, tokens, mode, before));
       if (ev.index == 0)
-        out.prompt_counts =
-            activation_map_to_json(activation_map_of(
-                ev.routing->activation_counts(b.geometry.n_experts, 0, n_prompt)));
+        out.prompt_counts = activation_map_to_json(
+            activation_map_of(ev.routing->activation_counts(b.geometry.n_experts, 0, n_prompt)));
     }
     s.text += out.text;
     if (!emit(std::move(out))) {
@@ -95,9 +93,12 @@ json usage_json(const PreparedGeneration& p, int64_t completion) {
 }
 
 json mote_header(const ModelBundle& b, const PreparedGeneration& p) {
-  return {{"moe_layers", b.geometry.moe_layers}, {"top_k", b.geometry.top_k},
-          {"n_experts", b.geometry.n_experts},   {"capture", capture_mode_name(p.request.mote.capture)},
-          {"tuning", p.request.mote.tuning.to_json()},     {"seed", p.engine.sampling.seed}};
+  return {{"moe_layers", b.geometry.moe_layers},
+          {"top_k", b.geometry.top_k},
+          {"n_experts", b.geometry.n_experts},
+          {"capture", capture_mode_name(p.request.mote.capture)},
+          {"tuning", p.request.mote.tuning.to_json()},
+          {"seed", p.engine.sampling.seed}};
 }
 
 json chunk_base(const ModelBundle& b, const PreparedGeneration& p) {
@@ -184,8 +185,7 @@ Reply error_reply(const std::exception& e) {
 
 Reply run_generation(const ModelBundle& b, Generator& g, const PreparedGeneration& p,
                      const std::atomic<bool>& stopping) {
-  if (stopping)
-    return error_reply(shutting_down());
+  if (stopping) return error_reply(shutting_down());
   try {
     json rows = json::array(), counts;
     std::string tail;
@@ -197,8 +197,7 @@ Reply run_generation(const ModelBundle& b, Generator& g, const PreparedGeneratio
           return true;
         },
         tail);
-    if (s.finish_reason == "cancelled" && stopping)
-      return error_reply(shutting_down());
+    if (s.finish_reason == "cancelled" && stopping) return error_reply(shutting_down());
     json choice = p.request.chat ? json{{"index", 0},
                                         {"message", {{"role", "assistant"}, {"content", s.text}}},
                                         {"logprobs", nullptr},

@@ -1,7 +1,7 @@
 #pragma once
-// The server's request bodies, parsed and validated into plain structs. Torch-free (nlohmann json and
-// protocol/ only) so the fuzzer builds it with clang alone: everything a client can get wrong is found
-// here, before a request reaches the engine, and reported as a RequestError (HTTP 4xx).
+// The server's request bodies, parsed and validated into plain structs. Torch-free (nlohmann json
+// and protocol/ only) so the fuzzer builds it with clang alone: everything a client can get wrong
+// is found here, before a request reaches the engine, and reported as a RequestError (HTTP 4xx).
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -14,12 +14,11 @@
 
 #include "engine/server/server_errors.h"
 #include "protocol/capture_mode.h"
-#include "protocol/wire_mote_options.h"
 #include "protocol/model_geometry.h"
 #include "protocol/tuning_spec.h"
+#include "protocol/wire_mote_options.h"
 
 namespace mote::server {
-
 
 // Per-request limits (all configurable on the command line).
 struct RequestLimits {
@@ -33,7 +32,6 @@ struct RequestLimits {
   size_t max_messages = 4096;
   size_t max_stop = 4;
 };
-
 
 struct Message {
   std::string role;

@@ -70,8 +70,7 @@ void run_scan_stream(const ModelBundle& b, Generator& g, const PreparedScan& s, 
   int64_t completed = 0;
   auto keep_going = [&] { return !ch.cancelled() && !stopping.load(); };
   try {
-    if (stopping)
-      throw shutting_down();
+    if (stopping) throw shutting_down();
     ScanStart start;
     start.prompts = s.prompts.size();
     start.geometry = b.geometry;
@@ -85,7 +84,8 @@ void run_scan_stream(const ModelBundle& b, Generator& g, const PreparedScan& s, 
       e.prompt_tokens = static_cast<int>(n_prompt);
       e.counts = activation_map_of(routing.activation_counts(n_experts, 0, n_prompt));
       if (r.weighted)
-        e.weighted_counts = activation_map_of(routing.activation_counts(n_experts, 0, n_prompt, true));
+        e.weighted_counts =
+            activation_map_of(routing.activation_counts(n_experts, 0, n_prompt, true));
       return e;
     };
     if (r.max_tokens == 0) {
@@ -93,8 +93,8 @@ void run_scan_stream(const ModelBundle& b, Generator& g, const PreparedScan& s, 
           s.prompts, s.tuning.get(), r.batch_size, [&](size_t index, const PrefillResult& res) {
             ++completed;
             EngineWorker::yield_turn();
-            return ch.push(
-                       sse_event(result_event(index, res.routing, res.routing.n_prompt).to_json())) &&
+            return ch.push(sse_event(
+                       result_event(index, res.routing, res.routing.n_prompt).to_json())) &&
                    keep_going();
           });
     } else {

@@ -16,7 +16,7 @@ namespace mote::server {
 
 struct PreparedScan {
   ScanRequest request;
-  std::vector<std::vector<int64_t>> prompts;  // token ids
+  std::vector<std::vector<int64_t>> prompts;     // token ids
   std::shared_ptr<const CompiledTuning> tuning;  // compiled once for every prompt; null: untuned
   SamplingParams sampling;
 };

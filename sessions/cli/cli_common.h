@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "sessions/answer_classifier.h"
 #include "protocol/cli_args.h"
+#include "sessions/answer_classifier.h"
 #include "sessions/session_store.h"
 
 namespace mote::cli {

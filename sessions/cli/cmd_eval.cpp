@@ -257,8 +257,7 @@ int cmd_control(const Args& args, CliContext& ctx) {
     const PlannedRun& planned = plan.runs[d];
     const RunInfo run = complete_run(
         store, engine,
-        derived_request(e.original, planned.tuning, planned.kind, planned.name,
-                        planned.draw_index),
+        derived_request(e.original, planned.tuning, planned.kind, planned.name, planned.draw_index),
         e.classifier_argument, ctx,
         "draw " + std::to_string(d + 1) + "/" + std::to_string(plan.runs.size()),
         derived_answer_limit(store, e.original));
@@ -278,7 +277,8 @@ int cmd_control(const Args& args, CliContext& ctx) {
     const FlipRates f = flip_rates(original, other, e.label);
     reverse_sum += f.reverse_rate;
     table.row({std::to_string(d), std::to_string(control_runs[d]),
-               expert_list(plan.runs[d].tuning.experts(), 4), percent(f.rate), percent(f.reverse_rate)});
+               expert_list(plan.runs[d].tuning.experts(), 4), percent(f.rate),
+               percent(f.reverse_rate)});
   }
   table.row({"tuned", std::to_string(tuned.id), expert_list(exclude, 4), percent(tuned_flips.rate),
              percent(tuned_flips.reverse_rate)});
@@ -323,9 +323,8 @@ int cmd_dose(const Args& args, CliContext& ctx) {
   const auto end = ranking_end_from(a.get_or("--end", "top"), "mote dose --end");
   auto sizes = a.get_count_list("--sizes").value_or(kDefaultDoses);
   const auto ranking = ranking_addresses(e.ftri->analysis.table, end);
-  const ExperimentPlan plan =
-      plan_dose_curve(e.original.config.name, e.ftri->analysis.result_id, ranking, sizes,
-                      direction, end, e.ftri->geometry);
+  const ExperimentPlan plan = plan_dose_curve(e.original.config.name, e.ftri->analysis.result_id,
+                                              ranking, sizes, direction, end, e.ftri->geometry);
   for (const auto& note : plan.notes) ctx.err << "note: skipping " << note << "\n";
   EngineSession engine(a, ctx);
   ensure_labelled(store, e.original, e.classifier_argument, ctx);

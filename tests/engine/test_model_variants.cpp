@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/checkpoint/checkpoint_tools.h"
+#include "engine/checkpoint/npy.h"
 #include "engine/error.h"
 #include "engine/model/generation.h"
 #include "engine/model/model.h"
-#include "engine/checkpoint/npy.h"
 #include "test_support.h"
 
 using namespace mote;

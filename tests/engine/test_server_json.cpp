@@ -111,8 +111,7 @@ TEST_CASE("malformed and out-of-range requests are 400 with the reason", "[serve
     expected = e.what();
   }
   CHECK(expected == "tuning: suppress [1, 1] is listed twice");
-  CHECK(message_of(chat("{" + msgs + ", \"mote\": {\"tuning\": " + duplicate + "}}")) ==
-        expected);
+  CHECK(message_of(chat("{" + msgs + ", \"mote\": {\"tuning\": " + duplicate + "}}")) == expected);
   CHECK(status_of(chat("{\"messages\": [{\"role\": \"wizard\", \"content\": \"x\"}]}")) == 400);
   CHECK(status_of(chat(
             std::string("{\"messages\": [{\"role\": \"user\", \"content\": \"\xff\"}]}"))) == 400);

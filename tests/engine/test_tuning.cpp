@@ -3,10 +3,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "engine/checkpoint/npy.h"
 #include "engine/error.h"
 #include "engine/model/generation.h"
 #include "engine/model/model.h"
-#include "engine/checkpoint/npy.h"
 #include "test_support.h"
 
 #include <numeric>
@@ -121,7 +121,8 @@ TEST_CASE("tuning on a real model run equals the scalar arithmetic, dropped grou
       base.activation_counts(c.n_routed_experts, 0, T)[0].argmax().item<int64_t>();
   REQUIRE(busiest != unused);
 
-  TuningSpec spec{{{1, static_cast<int>(busiest)}, {3, 0}}, {{1, static_cast<int>(unused)}, {2, 7}}};
+  TuningSpec spec{{{1, static_cast<int>(busiest)}, {3, 0}},
+                  {{1, static_cast<int>(unused)}, {2, 7}}};
   CompiledTuning tuning(spec, c);
   KVCache cache = model->new_cache();
   RoutingCapture cap;

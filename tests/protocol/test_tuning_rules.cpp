@@ -120,4 +120,3 @@ TEST_CASE("geometry maps addresses to flat indices and back", "[protocol][geomet
   CHECK_THROWS_WITH(ModelGeometry({{1, 2}, 4, 5}).validate(),
                     "model geometry: need n_experts >= top_k >= 1 (n_experts 4, top_k 5)");
 }
-

@@ -8,10 +8,10 @@
 
 #include "cli_test_support.h"
 #include "protocol/cli_args.h"
+#include "protocol/npy.h"
 #include "sessions/cli/cli_table.h"
 #include "sessions/cli/progress_bar.h"
 #include "sessions/csv_reader.h"
-#include "protocol/npy.h"
 #include "sessions/resources.h"
 #include "sessions/session_analysis.h"
 #include "sessions/session_error.h"

@@ -13,11 +13,11 @@
 #include <thread>
 
 #include "cli_test_support.h"
+#include "protocol/npy.h"
+#include "protocol/tuning_spec.h"
 #include "sessions/csv_reader.h"
 #include "sessions/local_engine.h"
-#include "protocol/npy.h"
 #include "sessions/session_store.h"
-#include "protocol/tuning_spec.h"
 
 using namespace mote;
 using namespace mote::sessions;

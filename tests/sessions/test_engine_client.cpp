@@ -317,8 +317,7 @@ TEST_CASE("cancelling a generation ends it within one token, and the engine stay
   const EngineError e3 = catch_engine_error([&] { client.generate(request, {}, &cancel); });
   CHECK(e3.kind() == EngineError::Kind::kCancelled);
 
-  CHECK(client.generate(chat_request("Still there?", 2, CaptureMode::None)).completion_tokens >=
-        1);
+  CHECK(client.generate(chat_request("Still there?", 2, CaptureMode::None)).completion_tokens >= 1);
 }
 
 TEST_CASE("an unreachable URL fails quickly with kUnreachable naming the URL", "[engine-client]") {

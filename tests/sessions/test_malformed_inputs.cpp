@@ -2,14 +2,14 @@
 #include <random>
 
 #include "protocol/activation_map.h"
+#include "protocol/npy.h"
+#include "protocol/tuning_spec.h"
 #include "sessions/answer_classifier.h"
 #include "sessions/csv_reader.h"
 #include "sessions/dataset.h"
 #include "sessions/dataset_import.h"
-#include "protocol/npy.h"
 #include "sessions/session_error.h"
 #include "sessions/think_block.h"
-#include "protocol/tuning_spec.h"
 
 using namespace mote;
 using namespace mote::sessions;

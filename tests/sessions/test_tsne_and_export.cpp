@@ -5,10 +5,10 @@
 #include <random>
 
 #include "protocol/npy.h"
+#include "protocol/tuning_spec.h"
 #include "sessions/result_export.h"
 #include "sessions/session_error.h"
 #include "sessions/tsne.h"
-#include "protocol/tuning_spec.h"
 
 using namespace mote;
 using namespace mote::sessions;
