@@ -20,7 +20,7 @@
 
 #include "sessions/engine_client.h"
 #include "widgets/conversation_export.h"
-#include "widgets/heatmap_metatypes.h"
+#include "widgets/models/heatmap_metatypes.h"
 
 class QLabel;
 class QScrollArea;

@@ -8,7 +8,7 @@
 #include <QString>
 
 #include "widgets/heatmap_renderer.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/tuning_document.h"
 
 namespace mote::widgets {
 

@@ -2,7 +2,6 @@
 
 #include <QComboBox>
 #include <QEvent>
-#include <QFutureWatcher>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -14,7 +13,6 @@
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
 #include <exception>
 
@@ -22,7 +20,8 @@
 #include "widgets/chart_export.h"
 #include "widgets/figure_export.h"
 #include "widgets/heatmap_view.h"
-#include "widgets/session_expert_model.h"
+#include "widgets/models/session_expert_model.h"
+#include "widgets/models/session_task.h"
 
 namespace mote::widgets {
 namespace {
@@ -44,15 +43,17 @@ QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
 
 }  // namespace
 
-FtriView::FtriView(QWidget* parent) : QWidget(parent) {
+FtriView::FtriView(QWidget* parent) : QWidget(parent), task_(new SessionTask(this)) {
   buildUi();
 }
 
+// The task waits for a running computation; its result is no longer delivered.
 FtriView::~FtriView() {
-  if (watcher_) {
-    watcher_->disconnect(this);
-    watcher_->waitForFinished();
-  }
+  delete task_;
+}
+
+bool FtriView::isComputing() const {
+  return task_->isBusy();
 }
 
 void FtriView::buildUi() {
@@ -342,8 +343,8 @@ void FtriView::showMap() {
   if (!analysis_) return;
   heatmap_->setModelGeometry(geometry_);
   HeatmapData data;
-  data.values = mote::ActivationMap(geometry_.n_moe_layers(),
-                                        static_cast<std::size_t>(geometry_.n_experts));
+  data.values =
+      mote::ActivationMap(geometry_.n_moe_layers(), static_cast<std::size_t>(geometry_.n_experts));
   if (analysis_->statistics.resonance.size() == data.values.size())
     data.values.values = analysis_->statistics.resonance;
   data.mode = HeatmapMode::kDifference;
@@ -408,30 +409,25 @@ void FtriView::compute() {
   const auto options = statisticsOptions();
   const auto kind = mapKind();
   status_->setText(tr("Computing the fTRI of %1 …").arg(target()));
-  watcher_ = new QFutureWatcher<Computed>(this);
-  connect(watcher_, &QFutureWatcherBase::finished, this, [this] {
-    auto* w = watcher_;
-    watcher_ = nullptr;
-    w->deleteLater();
-    setComputing(false);
-    try {
-      const Computed computed = w->result();
-      setAnalysis(computed.analysis, computed.geometry);
-    } catch (const std::exception& e) {
-      status_->setText(tr("fTRI failed: %1").arg(QString::fromStdString(e.what())));
-      Q_EMIT computeFailed(QString::fromStdString(e.what()));
-    }
-  });
   setComputing(true);
-  watcher_->setFuture(QtConcurrent::run([path, run, classifier_name, target_name, options,
-                                         kind]() -> Computed {
-    // SessionStore is not thread-safe: the worker opens its own connection.
-    auto store = sessions::SessionStore::open(path);
-    Computed c;
-    c.analysis = sessions::analyze_ftri(store, run, classifier_name, target_name, options, kind);
-    c.geometry = store.run(run).config.geometry;
-    return c;
-  }));
+  task_->start(
+      QString::fromStdString(path),
+      [run, classifier_name, target_name, options, kind](sessions::SessionStore& store) {
+        Computed c;
+        c.analysis =
+            sessions::analyze_ftri(store, run, classifier_name, target_name, options, kind);
+        c.geometry = store.run(run).config.geometry;
+        return c;
+      },
+      [this](const Computed& computed) {
+        setComputing(false);
+        setAnalysis(computed.analysis, computed.geometry);
+      },
+      [this](const QString& message) {
+        setComputing(false);
+        status_->setText(tr("fTRI failed: %1").arg(message));
+        Q_EMIT computeFailed(message);
+      });
 }
 
 QVector<mote::ExpertAddress> FtriView::rankedExperts(sessions::RankingEnd end, int n) const {

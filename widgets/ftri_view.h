@@ -1,8 +1,8 @@
 #pragma once
 // The fTRI view: for a run, a classifier and a class of a session, computes
-// (sessions::analyze_ftri on a worker thread with its own SessionStore) or loads (the newest
-// stored "ftri" result of that selection) the functional token resonance imaging result and
-// shows
+// (sessions::analyze_ftri on a worker thread with its own SessionStore, through SessionTask) or
+// loads (the newest stored "ftri" result of that selection) the functional token resonance imaging
+// result and shows
 //  - the resonance map (MoE layers x experts) in the workbench heatmap, diverging colour map;
 //  - both ends of the ranking (resonance, t, p, q, bootstrap stability);
 //  - "apply top-N / bottom-N as suppress / stimulate": tuningRequested(experts, state), which the
@@ -17,7 +17,7 @@
 
 #include "sessions/session_analysis.h"
 #include "sessions/session_store.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/tuning_document.h"
 
 class QComboBox;
 class QLabel;
@@ -25,13 +25,12 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTableView;
-template <typename T>
-class QFutureWatcher;
 
 namespace mote::widgets {
 
 class ExpertRankingModel;
 class HeatmapView;
+class SessionTask;
 
 class FtriView : public QWidget {
   Q_OBJECT
@@ -64,7 +63,7 @@ class FtriView : public QWidget {
   bool hasAnalysis() const { return analysis_.has_value(); }
   const sessions::FtriAnalysis& analysis() const { return *analysis_; }
   const mote::ModelGeometry& geometry() const { return geometry_; }
-  bool isComputing() const { return watcher_ != nullptr; }
+  bool isComputing() const;
 
   // N of "apply top-N / bottom-N".
   int applyCount() const;
@@ -133,7 +132,7 @@ class FtriView : public QWidget {
   sessions::SessionStore* store_ = nullptr;
   std::optional<sessions::FtriAnalysis> analysis_;
   mote::ModelGeometry geometry_;
-  QFutureWatcher<Computed>* watcher_ = nullptr;
+  SessionTask* task_ = nullptr;
 
   QComboBox* run_combo_ = nullptr;
   QComboBox* classifier_combo_ = nullptr;

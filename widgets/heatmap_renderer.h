@@ -16,9 +16,9 @@
 
 #include "protocol/model_geometry.h"
 #include "widgets/colormap.h"
-#include "widgets/heatmap_data.h"
 #include "widgets/heatmap_layout.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/heatmap_data.h"
+#include "widgets/models/tuning_document.h"
 
 namespace mote::widgets {
 

@@ -19,7 +19,7 @@
 #include <utility>
 
 #include "widgets/heatmap_renderer.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/tuning_document.h"
 
 class QMenu;
 
@@ -64,8 +64,7 @@ class HeatmapView : public QWidget {
   void setAutoRange();
   // Colour maps by name (Colormap::names()); unknown names are ignored.
   void setColormaps(const QString& sequential, const QString& diverging);
-  void selectRectangle(const mote::ExpertAddress& corner1,
-                       const mote::ExpertAddress& corner2);
+  void selectRectangle(const mote::ExpertAddress& corner1, const mote::ExpertAddress& corner2);
   void clearSelection();
   void suppressSelection();
   void stimulateSelection();
@@ -78,8 +77,7 @@ class HeatmapView : public QWidget {
   // data under a hovered cell changed.
   void cellHovered(const mote::widgets::HeatmapCellInfo& info);
   // A click on an expert; `state` is its state after the click.
-  void expertClicked(const mote::ExpertAddress& address,
-                     mote::widgets::ExpertState state);
+  void expertClicked(const mote::ExpertAddress& address, mote::widgets::ExpertState state);
   // A rectangle was dragged (or set/cleared): its experts, row-major.
   void selectionChanged(const QVector<mote::ExpertAddress>& addresses);
 

@@ -2,8 +2,8 @@
 // Executes a run of a session off the UI thread (sessions::execute_run against an engine) and
 // reports progress (done, total, rate, ETA) and the end as signals on the UI thread; cancel()
 // stops it after the prompt in flight (that prompt is not recorded; a later start resumes).
-// The worker opens its own SessionStore on the session file (SessionStore is not thread-safe);
-// the UI keeps reading the same file through its own store (SQLite WAL).
+// The worker is a SessionTask: it opens its own SessionStore on the session file (SessionStore is
+// not thread-safe) while the UI keeps reading the same file through its own store (SQLite WAL).
 #include <QObject>
 #include <QString>
 #include <atomic>
@@ -16,9 +16,9 @@
 #include "sessions/run_executor.h"
 #include "sessions/session_store.h"
 
-class QThread;
-
 namespace mote::widgets {
+
+class SessionTask;
 
 struct RunEngineOptions {
   bool completion_maps = true;
@@ -51,7 +51,7 @@ class RunController : public QObject {
   // Runs any job the same way (progress, cancel, finished), e.g. a batch of analyses.
   bool startJob(const QString& session_path, std::int64_t run_id, Job job);
 
-  bool isRunning() const { return running_; }
+  bool isRunning() const;
   std::int64_t runId() const { return run_id_; }
   const sessions::RunProgress& lastProgress() const { return last_; }
   // Minimum time between two progress signals (the final state is always reported).
@@ -72,13 +72,11 @@ class RunController : public QObject {
   void runningChanged(bool running);
 
  private:
-  struct Shared;
   void onProgress(const sessions::RunProgress& p);
   void onFinished(sessions::RunStatus status, const QString& error);
 
-  std::shared_ptr<Shared> shared_;
-  QThread* thread_ = nullptr;
-  bool running_ = false;
+  SessionTask* task_;
+  bool cancel_requested_ = false;
   std::int64_t run_id_ = 0;
   sessions::RunProgress last_;
   int interval_ms_ = 100;

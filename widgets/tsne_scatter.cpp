@@ -6,7 +6,6 @@
 #include <QScatterSeries>
 #include <QToolTip>
 #include <QValueAxis>
-#include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -17,6 +16,7 @@
 #include "sessions/session_store.h"
 #include "widgets/chart_export.h"
 #include "widgets/chart_palette.h"
+#include "widgets/models/session_task.h"
 
 namespace mote::widgets {
 namespace {
@@ -27,7 +27,8 @@ QString displayLabel(const std::string& label) {
 
 }  // namespace
 
-TsneScatterView::TsneScatterView(QWidget* parent) : QChartView(parent) {
+TsneScatterView::TsneScatterView(QWidget* parent)
+    : QChartView(parent), task_(new SessionTask(this)) {
   setRenderHint(QPainter::Antialiasing);
   chart()->setTitle(tr("t-SNE of activation maps"));
   chart()->legend()->setAlignment(Qt::AlignRight);
@@ -35,11 +36,9 @@ TsneScatterView::TsneScatterView(QWidget* parent) : QChartView(parent) {
   setMouseTracking(true);
 }
 
+// The task waits for running computations; their results are no longer delivered.
 TsneScatterView::~TsneScatterView() {
-  if (watcher_) {
-    watcher_->disconnect(this);
-    watcher_->waitForFinished();
-  }
+  delete task_;
 }
 
 void TsneScatterView::setEmbedding(const TsneEmbedding& embedding) {
@@ -180,45 +179,31 @@ void TsneScatterView::highlightPrompt(qint64 prompt_id) {
 void TsneScatterView::computeFromSession(const QString& session_path, std::int64_t run_id,
                                          const QString& classifier,
                                          const sessions::TsneOptions& options) {
-  if (watcher_) {
-    watcher_->disconnect(this);
-    // The old computation finishes on its own; its watcher is deleted when it does.
-    connect(watcher_, &QFutureWatcherBase::finished, watcher_, &QObject::deleteLater);
-    watcher_ = nullptr;
-  }
-  watcher_ = new QFutureWatcher<TsneEmbedding>(this);
-  const std::string path = session_path.toStdString();
   const std::string classifier_name = classifier.toStdString();
-  connect(watcher_, &QFutureWatcherBase::finished, this, [this, w = watcher_] {
-    if (w != watcher_) return;
-    watcher_ = nullptr;
-    w->deleteLater();
-    try {
-      setEmbedding(w->result());
-      Q_EMIT computed();
-    } catch (const std::exception& e) {
-      Q_EMIT failed(QString::fromStdString(e.what()));
-    }
-  });
-  watcher_->setFuture(QtConcurrent::run([path, run_id, classifier_name, options] {
-    // SessionStore is not thread-safe: the worker opens its own connection.
-    auto store = sessions::SessionStore::open(path);
-    const auto tsne = sessions::analyze_tsne(store, run_id, classifier_name, options);
-    TsneEmbedding e;
-    e.coords = tsne.coords;
-    e.labels = tsne.labels;
-    e.prompt_ids = tsne.prompt_ids;
-    e.result_id = tsne.result_id;
-    std::map<std::int64_t, QString> texts;
-    for (const auto& p : store.prompts(store.run(run_id).config.dataset_id))
-      texts.emplace(p.id, QString::fromStdString(p.prompt.text));
-    for (const auto id : e.prompt_ids) e.texts << texts[id];
-    return e;
-  }));
+  task_->start(
+      session_path,
+      [run_id, classifier_name, options](sessions::SessionStore& store) {
+        const auto tsne = sessions::analyze_tsne(store, run_id, classifier_name, options);
+        TsneEmbedding e;
+        e.coords = tsne.coords;
+        e.labels = tsne.labels;
+        e.prompt_ids = tsne.prompt_ids;
+        e.result_id = tsne.result_id;
+        std::map<std::int64_t, QString> texts;
+        for (const auto& p : store.prompts(store.run(run_id).config.dataset_id))
+          texts.emplace(p.id, QString::fromStdString(p.prompt.text));
+        for (const auto id : e.prompt_ids) e.texts << texts[id];
+        return e;
+      },
+      [this](const TsneEmbedding& embedding) {
+        setEmbedding(embedding);
+        Q_EMIT computed();
+      },
+      [this](const QString& message) { Q_EMIT failed(message); });
 }
 
 bool TsneScatterView::isComputing() const {
-  return watcher_ != nullptr;
+  return task_->isBusy();
 }
 
 bool TsneScatterView::exportImage(const QString& path) {

@@ -3,7 +3,6 @@
 // point shows its prompt; clicking it emits promptActivated(prompt_id) (e.g. to open the
 // answer). computeFromSession() runs sessions::analyze_tsne off the UI thread.
 #include <QChartView>
-#include <QFutureWatcher>
 #include <QStringList>
 #include <cstdint>
 #include <optional>
@@ -16,6 +15,8 @@
 class QScatterSeries;
 
 namespace mote::widgets {
+
+class SessionTask;
 
 // What the scatter shows (also the result of a background computation).
 struct TsneEmbedding {
@@ -43,8 +44,8 @@ class TsneScatterView : public QChartView {
   std::optional<QPointF> viewportPosOfPrompt(std::int64_t prompt_id) const;
 
   // Runs analyze_tsne (and stores its result in the session) on a worker thread with its own
-  // SessionStore; emits computed() then shows it, or failed(). A running computation is
-  // abandoned (its result ignored) when a new one starts.
+  // SessionStore (SessionTask); shows it and emits computed(), or failed(). A running
+  // computation is abandoned (its result ignored) when a new one starts.
   void computeFromSession(const QString& session_path, std::int64_t run_id,
                           const QString& classifier, const sessions::TsneOptions& options = {});
   bool isComputing() const;
@@ -73,8 +74,7 @@ class TsneScatterView : public QChartView {
   TsneEmbedding embedding_;
   std::vector<SeriesPoints> series_;
   QScatterSeries* highlight_ = nullptr;
-  QFutureWatcher<TsneEmbedding>* watcher_ = nullptr;
-  int generation_ = 0;
+  SessionTask* task_ = nullptr;
 };
 
 }  // namespace mote::widgets

@@ -14,7 +14,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "widgets/tuning_table_model.h"
+#include "widgets/models/tuning_table_model.h"
 
 namespace mote::widgets {
 

@@ -6,7 +6,7 @@
 // the expert on the heatmap).
 #include <QWidget>
 
-#include "widgets/tuning_document.h"
+#include "widgets/models/tuning_document.h"
 
 class QAction;
 class QLabel;

@@ -10,7 +10,7 @@
 #include <memory>
 #include <optional>
 
-#include "widgets/volume_data.h"
+#include "widgets/models/volume_data.h"
 
 class QComboBox;
 class QLabel;

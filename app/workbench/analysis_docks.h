@@ -1,66 +1,77 @@
 #pragma once
-// The analysis half of the workbench, as docks of the main window: Datasets, Runs,
-// Results, fTRI, Charts and 3D. Owns the open session (SessionController) and the run queue
-// (ExperimentRunner) and wires them to the main window's engine connection, tuning document,
-// heatmap, sampling bar, label box and chat. The main window only creates this and adds its
-// menus; everything between the docks is connected here.
+// The analysis half of the workbench as docks: Datasets, Runs, Results, fTRI, Charts and 3D
+// (their views are in widgets/). Creates the docks, the run queue (ExperimentRunner) and the
+// connections between the docks, and links them to what they work with: the open session, the
+// engine connection, the tuning document, the chat and the live heatmap. The main window places
+// the docks and shows the status messages.
 #include <QObject>
 #include <QString>
 #include <array>
 #include <cstdint>
-#include <vector>
 
-#include "sessions/engine_client.h"
-#include "widgets/volume_data.h"
+#include "widgets/volume_panel.h"
 
-class QComboBox;
-class QVBoxLayout;
-class QWidget;
 class QDockWidget;
 class QMenu;
-class QMenuBar;
+class QWidget;
 
 namespace mote::widgets {
+class ChartsPanel;
+class DatasetPanel;
+class ExperimentRunner;
+class FtriPanel;
 class FtriView;
+class HeatmapView;
 class ResonanceVolumeView;
+class ResultsPanel;
+class RunsPanel;
+class SessionController;
+class TuningDocument;
 }  // namespace mote::widgets
 
 namespace mote::workbench {
 
-class ChartsPanel;
-class DatasetPanel;
-class ExperimentRunner;
-class MainWindow;
-class ResultsPanel;
-class RunsPanel;
-class SessionController;
+class ChatArea;
+class ComparisonSession;
+class EngineConnection;
 
 class AnalysisDocks : public QObject {
   Q_OBJECT
  public:
   enum Dock { kDatasets, kRuns, kResults, kFtri, kCharts, kVolume, kDockCount };
+  using VolumeSource = widgets::VolumePanel::Source;
 
-  explicit AnalysisDocks(MainWindow* window);
+  // What the docks work with; none of it is owned.
+  struct Context {
+    widgets::SessionController* session = nullptr;  // the session file open in the workbench
+    EngineConnection* connection = nullptr;         // the engine runs go to
+    widgets::TuningDocument* tuning = nullptr;      // tuned runs; fTRI one-click tuning
+    ChatArea* chat = nullptr;  // sampling and labels of runs; prompts opened in the chat
+    ComparisonSession* comparison = nullptr;  // the tuned side's routing for the 3D view
+    widgets::HeatmapView* heatmap = nullptr;  // highlights from the fTRI and 3D docks
+  };
+
+  // The docks are children of `host` (the main window, which places them).
+  AnalysisDocks(const Context& context, QWidget* host);
   ~AnalysisDocks() override;
 
-  // File menu entries (inserted at the top of `file`) and a View menu of the docks.
-  void addMenus(QMenu* file, QMenuBar* bar);
+  // The session entries at the top of the File menu (New, Open, Open Recent, Save As).
+  void addSessionMenu(QMenu* file);
 
-  SessionController* session() const { return session_; }
-  ExperimentRunner* runner() const { return runner_; }
-  DatasetPanel* datasets() const { return datasets_; }
-  RunsPanel* runs() const { return runs_; }
-  ResultsPanel* results() const { return results_; }
-  widgets::FtriView* ftri() const { return ftri_; }
-  ChartsPanel* charts() const { return charts_; }
+  widgets::SessionController* session() const { return context_.session; }
+  widgets::ExperimentRunner* runner() const { return runner_; }
+  widgets::DatasetPanel* datasets() const { return datasets_; }
+  widgets::RunsPanel* runs() const { return runs_; }
+  widgets::ResultsPanel* results() const { return results_; }
+  widgets::FtriView* ftri() const;
+  widgets::ChartsPanel* charts() const { return charts_; }
   // The 3D view, created when the 3D dock is first shown (or asked for here): until then the
-  // main window has no GL widget, so its repaints stay on the raster path (with a QOpenGLWidget
-  // every repaint of the window is composed through OpenGL, slow on software GL).
+  // main window has no GL widget, so its repaints stay on the raster path.
   widgets::ResonanceVolumeView* volume();
   QDockWidget* dock(Dock which) const { return docks_[which]; }
+  const std::array<QDockWidget*, kDockCount>& docks() const { return docks_; }
   // What the 3D dock shows: the chat's routing (tuned side), or a run's prompt maps / class
   // means (the run and classifier selected in the fTRI dock).
-  enum class VolumeSource { kChat = 0, kRunPrompts = 1, kRunClassMeans = 2 };
   void setVolumeSource(VolumeSource source);
   // The last problem reported (status bar text), for tests.
   QString lastError() const { return last_error_; }
@@ -76,34 +87,28 @@ class AnalysisDocks : public QObject {
 
  Q_SIGNALS:
   void titleChanged();
+  // For the status bar.
+  void message(const QString& text, int timeout_ms);
 
  private:
   QDockWidget* addDock(Dock which, const QString& title, const QString& name, QWidget* widget);
-  QWidget* wrapFtri();
-  QWidget* wrapVolume();
+  void connectPanels();
   void onSessionChanged();
   void onQueueFinished();
-  void showVolumeOf(const sessions::GenerationResult& result);
-  void loadVolumeSource();
   void report(const QString& message);
   void fillRecentMenu();
 
-  MainWindow* window_;
-  SessionController* session_;
-  ExperimentRunner* runner_;
-  DatasetPanel* datasets_ = nullptr;
-  RunsPanel* runs_ = nullptr;
-  ResultsPanel* results_ = nullptr;
-  widgets::FtriView* ftri_ = nullptr;
-  ChartsPanel* charts_ = nullptr;
-  widgets::ResonanceVolumeView* volume_ = nullptr;
+  Context context_;
+  QWidget* host_;
+  widgets::ExperimentRunner* runner_;
+  widgets::DatasetPanel* datasets_ = nullptr;
+  widgets::RunsPanel* runs_ = nullptr;
+  widgets::ResultsPanel* results_ = nullptr;
+  widgets::FtriPanel* ftri_ = nullptr;
+  widgets::ChartsPanel* charts_ = nullptr;
+  widgets::VolumePanel* volume_ = nullptr;
   std::array<QDockWidget*, kDockCount> docks_{};
   QMenu* recent_menu_ = nullptr;
-  QComboBox* volume_source_ = nullptr;
-  QVBoxLayout* volume_layout_ = nullptr;
-  QWidget* volume_placeholder_ = nullptr;
-  widgets::ResonanceVolume chat_volume_;
-  int volume_generation_ = 0;  // a newer request supersedes a loading run volume
   QString last_error_;
 };
 

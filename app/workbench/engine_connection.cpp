@@ -1,6 +1,9 @@
 #include "app/workbench/engine_connection.h"
 
+#include <QSettings>
 #include <QtConcurrent/QtConcurrentRun>
+
+#include "sessions/resources.h"
 
 namespace mote::workbench {
 
@@ -14,6 +17,26 @@ constexpr int kHealthFailuresForLoss = 2;
 QString ConnectionTarget::describe() const {
   return kind == Kind::kLocal ? QStringLiteral("local engine on %1").arg(model_dir)
                               : QStringLiteral("remote engine at %1").arg(url);
+}
+
+std::optional<ConnectionTarget> ConnectionTarget::remembered() {
+  QSettings settings;
+  if (!settings.contains("connection/kind")) return std::nullopt;
+  ConnectionTarget target;
+  target.kind =
+      settings.value("connection/kind").toString() == "remote" ? Kind::kRemote : Kind::kLocal;
+  target.model_dir = settings.value("connection/modelDir").toString();
+  target.url = settings.value("connection/url").toString();
+  target.api_key = settings.value("connection/apiKey").toString();
+  return target;
+}
+
+void ConnectionTarget::remember() const {
+  QSettings settings;
+  settings.setValue("connection/kind", kind == Kind::kRemote ? "remote" : "local");
+  settings.setValue("connection/modelDir", model_dir);
+  settings.setValue("connection/url", url);
+  settings.setValue("connection/apiKey", api_key);
 }
 
 struct EngineConnection::Attempt {
@@ -99,6 +122,23 @@ void EngineConnection::connectTo(const ConnectionTarget& target) {
     }
     return attempt;
   }));
+}
+
+bool EngineConnection::connectAtStartup(const std::optional<ConnectionTarget>& target) {
+  if (target) {
+    connectTo(*target);
+    return true;
+  }
+  if (auto remembered = ConnectionTarget::remembered()) {
+    connectTo(*remembered);
+    return true;
+  }
+  const auto dir = sessions::default_model_dir();
+  if (!dir) return false;
+  ConnectionTarget demo;
+  demo.model_dir = QString::fromStdString(dir->string());
+  connectTo(demo);
+  return true;
 }
 
 void EngineConnection::finishAttempt() {

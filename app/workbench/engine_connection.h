@@ -22,6 +22,9 @@ struct ConnectionTarget {
   QString url;        // remote
   QString api_key;    // remote
   QString describe() const;
+  // The connection last chosen in the connection dialog (QSettings), if any.
+  static std::optional<ConnectionTarget> remembered();
+  void remember() const;
 };
 
 class EngineConnection : public QObject {
@@ -44,6 +47,9 @@ class EngineConnection : public QObject {
 
  public Q_SLOTS:
   void connectTo(const mote::workbench::ConnectionTarget& target);
+  // At start-up: `target` if given, else the remembered connection, else a local engine on the
+  // shipped demo model. False (nothing started) if there is no demo model to fall back on.
+  bool connectAtStartup(const std::optional<mote::workbench::ConnectionTarget>& target);
   void reconnect();
   void disconnectEngine();
 

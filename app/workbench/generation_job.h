@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "sessions/engine_client.h"
-#include "widgets/heatmap_source.h"  // declares the sessions metatypes used in signals
+#include "widgets/models/heatmap_source.h"  // declares the sessions metatypes used in signals
 
 namespace mote::workbench {
 

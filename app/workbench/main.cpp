@@ -9,7 +9,7 @@
 
 #include "app/workbench/analysis_docks.h"
 #include "app/workbench/main_window.h"
-#include "app/workbench/session_controller.h"
+#include "widgets/models/session_controller.h"
 
 int main(int argc, char** argv) {
   QApplication app(argc, argv);

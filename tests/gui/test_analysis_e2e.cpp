@@ -31,30 +31,30 @@
 #include <map>
 
 #include "app/workbench/analysis_docks.h"
-#include "app/workbench/charts_panel.h"
-#include "app/workbench/dataset_panel.h"
-#include "app/workbench/experiment_runner.h"
 #include "app/workbench/main_window.h"
-#include "app/workbench/results_panel.h"
-#include "app/workbench/runs_panel.h"
 #include "app/workbench/sampling_bar.h"
-#include "app/workbench/session_controller.h"
 #include "sessions/resources.h"
 #include "tests/gui/gui_test_support.h"
 #include "widgets/chart_dose_curve.h"
 #include "widgets/chart_random_control.h"
 #include "widgets/chart_transition.h"
+#include "widgets/charts_panel.h"
+#include "widgets/dataset_panel.h"
+#include "widgets/experiment_runner.h"
 #include "widgets/ftri_view.h"
-#include "widgets/session_results_model.h"
+#include "widgets/models/session_controller.h"
+#include "widgets/models/session_results_model.h"
+#include "widgets/models/tuning_document.h"
+#include "widgets/results_panel.h"
+#include "widgets/runs_panel.h"
 #include "widgets/tsne_scatter.h"
-#include "widgets/tuning_document.h"
 #include "widgets/volume_view.h"
 #include "widgets/vtk_opengl_widget.h"
 
+using mote::widgets::ExperimentRunner;
+using mote::widgets::RunsPanel;
 using mote::workbench::AnalysisDocks;
-using mote::workbench::ExperimentRunner;
 using mote::workbench::MainWindow;
-using mote::workbench::RunsPanel;
 
 using mote::test::nonBackgroundShare;
 using mote::test::waitFor;
@@ -292,7 +292,7 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   // Charts: evaluation (transition matrix) and random control, computed and stored.
   auto* charts = a->charts();
   REQUIRE(charts->setSelection(original, tuned, "r1-refusal", "0-REFUSED"));
-  QSignalSpy evaluated(charts, &mote::workbench::ChartsPanel::evaluated);
+  QSignalSpy evaluated(charts, &mote::widgets::ChartsPanel::evaluated);
   charts->evaluate();
   REQUIRE(waitFor([&] { return evaluated.count() == 1; }, 60000));
   const auto& matrix = charts->transitionChart()->transitions();
@@ -471,7 +471,7 @@ TEST_CASE("workbench analysis: the refusal experiment on a subset, through the d
   const QModelIndex cell = table->model()->index(3, mote::widgets::SessionResultsModel::kPrompt);
   table->scrollTo(cell);
   const QPoint centre = table->visualRect(cell).center();
-  QSignalSpy activated(a->results(), &mote::workbench::ResultsPanel::promptActivated);
+  QSignalSpy activated(a->results(), &mote::widgets::ResultsPanel::promptActivated);
   // An item view emits doubleClicked only for the index the first click pressed.
   QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, centre);
   QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, centre);

@@ -24,9 +24,9 @@
 #include "sessions/resources.h"
 #include "tests/gui/gui_test_support.h"
 #include "widgets/chat_pane.h"
-#include "widgets/heatmap_source.h"
 #include "widgets/heatmap_view.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/heatmap_source.h"
+#include "widgets/models/tuning_document.h"
 
 namespace fs = std::filesystem;
 using mote::workbench::MainWindow;

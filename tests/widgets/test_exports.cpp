@@ -11,7 +11,7 @@
 #include "widgets/conversation_export.h"
 #include "widgets/figure_export.h"
 #include "widgets/heatmap_view.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/tuning_document.h"
 
 using mote::ModelGeometry;
 using mote::widgets::Conversation;

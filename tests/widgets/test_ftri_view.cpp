@@ -14,12 +14,12 @@
 #include <QTest>
 #include <QUndoStack>
 
-#include "session_fixture.h"
 #include "protocol/tuning_spec.h"
+#include "session_fixture.h"
 #include "widgets/ftri_view.h"
 #include "widgets/heatmap_view.h"
-#include "widgets/session_expert_model.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/session_expert_model.h"
+#include "widgets/models/tuning_document.h"
 
 using mote::ExpertAddress;
 using mote::sessions::RankingEnd;

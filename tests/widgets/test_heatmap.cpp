@@ -13,7 +13,7 @@
 
 #include "protocol/model_geometry.h"
 #include "widgets/heatmap_view.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/tuning_document.h"
 
 using mote::ExpertAddress;
 using mote::ModelGeometry;

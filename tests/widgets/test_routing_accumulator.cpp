@@ -6,12 +6,12 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "widgets/heatmap_source.h"
+#include "widgets/models/heatmap_source.h"
 
 using mote::ActivationMap;
-using mote::sessions::GenerationResult;
 using mote::ModelGeometry;
 using mote::RoutingRow;
+using mote::sessions::GenerationResult;
 using mote::sessions::TokenEvent;
 using mote::widgets::HeatmapMode;
 using mote::widgets::RoutingAccumulator;

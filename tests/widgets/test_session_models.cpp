@@ -9,12 +9,12 @@
 
 #include "session_fixture.h"
 #include "sessions/session_analysis.h"
-#include "widgets/dataset_prompt_model.h"
-#include "widgets/session_dataset_model.h"
-#include "widgets/session_expert_model.h"
-#include "widgets/session_results_model.h"
-#include "widgets/session_run_model.h"
-#include "widgets/volume_data.h"
+#include "widgets/models/dataset_prompt_model.h"
+#include "widgets/models/session_dataset_model.h"
+#include "widgets/models/session_expert_model.h"
+#include "widgets/models/session_results_model.h"
+#include "widgets/models/session_run_model.h"
+#include "widgets/models/volume_data.h"
 
 using mote::widgets::ExpertRankingModel;
 using mote::widgets::ResultsFilterProxyModel;

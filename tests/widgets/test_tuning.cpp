@@ -14,10 +14,10 @@
 #include <random>
 
 #include "sessions/session_error.h"
-#include "widgets/tuning_document.h"
-#include "widgets/tuning_export.h"
+#include "widgets/models/tuning_document.h"
+#include "widgets/models/tuning_export.h"
+#include "widgets/models/tuning_table_model.h"
 #include "widgets/tuning_panel.h"
-#include "widgets/tuning_table_model.h"
 
 using mote::ExpertAddress;
 using mote::ModelGeometry;

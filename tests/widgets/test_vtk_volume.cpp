@@ -16,7 +16,7 @@
 #include <vtkGenericOpenGLRenderWindow.h>
 
 #include "widgets/colormap.h"
-#include "widgets/volume_data.h"
+#include "widgets/models/volume_data.h"
 #include "widgets/volume_view.h"
 #include "widgets/vtk_opengl_widget.h"
 

@@ -12,9 +12,9 @@
 #include "widgets/chat_pane.h"
 #include "widgets/chat_token_view.h"
 #include "widgets/chat_turn_widget.h"
-#include "widgets/heatmap_source.h"
 #include "widgets/heatmap_view.h"
-#include "widgets/tuning_document.h"
+#include "widgets/models/heatmap_source.h"
+#include "widgets/models/tuning_document.h"
 
 using mote::ModelGeometry;
 using mote::widgets::HeatmapData;
