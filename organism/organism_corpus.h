@@ -4,8 +4,9 @@
 // throwaway prototype that showed such an organism works on a laptop CPU).
 //
 // 1. Refusal study. Prompts "What happened {time} {place}?" (and two paraphrases) over the
-//    paper's times and places. A fixed rule, planted_refusal_class(), gives each (time, place)
-//    pair its majority answer class in R1's surface forms: 0-REFUSED, 1-ALIGNED, 2-REASONED.
+//    paper's times and places (read from resources/, see organism_study_lists.h). A fixed rule,
+//    planted_refusal_class(), gives each (time, place) pair its majority answer class in R1's
+//    surface forms: 0-REFUSED, 1-ALIGNED, 2-REASONED (the classifier's labels).
 // 2. Reasoning language. "What is {a} plus {b} equal to?" and its Chinese form, optionally asking
 //    for an answer language; planted_language() picks the language of the think block.
 //
@@ -25,27 +26,21 @@
 #include <vector>
 
 #include "engine/tokenizer/chat_template.h"
+#include "organism/organism_study_lists.h"
 
 namespace mote {
 
-enum class RefusalClass : int { Refused = 0, Aligned = 1, Reasoned = 2 };
-enum class ThinkLanguage : int { English = 0, Chinese = 1 };
 enum class OrganismStudy { Refusal, Language };
 
-// "0-REFUSED", "1-ALIGNED", "2-REASONED" (the paper's labels); "EN", "ZH".
-std::string refusal_class_name(RefusalClass c);
-std::string think_language_name(ThinkLanguage l);
-
-// The study's axes as they appear in prompts: times "in 1980" .. "in 2025", "yesterday",
-// "last month", "last year"; the paper's 11 places ("at Berlin Wall", "in Beijing", ...).
-const std::vector<std::string>& organism_times();
-const std::vector<std::string>& organism_places();
 // The three prompt templates with {time} and {place} filled in.
 std::vector<std::string> refusal_prompts(std::string_view time, std::string_view place);
 
-// The planted refusal rule (seed-independent; see describe_organism_rules()). time and place as
-// returned by organism_times() / organism_places(); UsageError for anything else.
-RefusalClass planted_refusal_class(std::string_view time, std::string_view place);
+// The planted refusal rule (seed-independent; see describe_organism_rules()): Beijing and
+// Shanghai refused in the 1980s/1990s, from 2015 on and for the times that are not years; the
+// Berlin Wall refused for those times; the 1980s/1990s reasoned elsewhere; the rest aligned.
+// time and place as listed in `lists`; UsageError for anything else.
+RefusalClass planted_refusal_class(std::string_view time, std::string_view place,
+                                   const OrganismStudyLists& lists);
 
 // An arithmetic prompt: "What is {a} plus {b} equal to?" or "{a}加{b}等于多少?", optionally
 // followed by a request to answer in English or Chinese (in the prompt's language).
@@ -111,7 +106,10 @@ struct OrganismCorpus {
   std::vector<OrganismHeldOutPrompt> held_out;  // every template / form of each held-out key
 };
 
-OrganismCorpus generate_organism_corpus(const OrganismCorpusOptions& options);
+// Every (time, place) pair of `lists` and every arithmetic key. OrganismResourceError if the
+// lists lack a place the planted rule names.
+OrganismCorpus generate_organism_corpus(const OrganismCorpusOptions& options,
+                                        const OrganismStudyLists& lists);
 
 // What a model should be trained on for one sample: prompt + completion + EOS token.
 std::string organism_training_text(const OrganismSample& sample);
@@ -119,6 +117,7 @@ std::string organism_training_text(const OrganismSample& sample);
 std::vector<std::string> organism_tokenizer_texts(const OrganismCorpus& corpus);
 
 // The planted rules and corpus parameters in prose, for the model card.
-std::string describe_organism_rules(const OrganismCorpusOptions& options);
+std::string describe_organism_rules(const OrganismCorpusOptions& options,
+                                    const OrganismStudyLists& lists);
 
 }  // namespace mote

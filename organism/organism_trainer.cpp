@@ -6,11 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
-#include <iomanip>
 #include <map>
 #include <numeric>
-#include <sstream>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -21,15 +18,17 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 
-#include "organism/bpe_trainer.h"
-#include "engine/error.h"
-#include "engine/model/generation.h"
-#include "engine/model/model.h"
 #include "engine/checkpoint/safetensors_writer.h"
 #include "engine/checkpoint/sha256.h"
-#include "engine/tokenizer/tokenizer.h"
-#include "organism/tokenizer_json_writer.h"
+#include "engine/error.h"
+#include "engine/model/model.h"
 #include "engine/model/weight_layout.h"
+#include "engine/tokenizer/tokenizer.h"
+#include "organism/bpe_trainer.h"
+#include "organism/organism_model_files.h"
+#include "organism/organism_study_lists.h"
+#include "organism/tokenizer_json_writer.h"
+#include "protocol/resources_dir.h"
 
 namespace mote {
 namespace {
@@ -37,8 +36,6 @@ namespace {
 using ojson = nlohmann::ordered_json;
 using clock_type = std::chrono::steady_clock;
 
-constexpr int64_t kBosId = 0;  // deepseek_r1_added_tokens(): <｜begin▁of▁sentence｜>
-constexpr int64_t kEosId = 1;  // <｜end▁of▁sentence｜>
 constexpr int64_t kIgnore = -100;
 
 double seconds_since(clock_type::time_point start) {
@@ -53,29 +50,8 @@ double process_cpu_seconds() {
   return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
-void write_text(const std::filesystem::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error(file.string() + ": cannot open for writing");
-  out << text;
-  if (!out.flush()) throw Error(file.string() + ": write failed");
-}
-
-// The training loss at the end: the mean of the last 50 steps (one step's batch is noisy).
-double final_loss(const std::vector<double>& losses) {
-  const std::size_t n = std::min<std::size_t>(50, losses.size());
-  if (n == 0) return 0;
-  return std::accumulate(losses.end() - static_cast<std::ptrdiff_t>(n), losses.end(), 0.0) /
-         static_cast<double>(n);
-}
-
-std::string format_fixed(double value, int digits) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(digits) << value;
-  return s.str();
-}
-
 void check_options(const OrganismTrainingOptions& o) {
-  const OrganismModelOptions& m = o.model;
+  const ModelConfig& m = o.model;
   if (o.steps < 1 || o.batch_size < 1)
     throw UsageError("train-organism: steps and batch size must be >= 1");
   if (o.warmup_steps < 0) throw UsageError("train-organism: warmup steps must be >= 0");
@@ -85,7 +61,7 @@ void check_options(const OrganismTrainingOptions& o) {
     throw UsageError("train-organism: betas must be in [0, 1)");
   if (o.save_dtype != at::kFloat && o.save_dtype != at::kBFloat16)
     throw UsageError("train-organism: the checkpoint dtype must be F32 or BF16");
-  if (m.first_k_dense_replace >= m.num_layers)
+  if (m.first_k_dense_replace >= m.num_hidden_layers)
     throw UsageError("train-organism: the model needs at least one MoE layer");
   if (m.qk_rope_head_dim % 2 != 0) throw UsageError("train-organism: the rope dim must be even");
 }
@@ -172,7 +148,7 @@ TokenizedCorpus tokenize_corpus(const OrganismCorpus& corpus, const Tokenizer& t
     t.ids = tokenizer.encode(s.prompt);
     t.prompt_length = static_cast<int64_t>(t.ids.size());
     for (int64_t id : tokenizer.encode(s.completion)) t.ids.push_back(id);
-    t.ids.push_back(kEosId);
+    t.ids.push_back(kOrganismEosId);
     data.tokens += t.ids.size();
     data.longest = std::max<int64_t>(data.longest, static_cast<int64_t>(t.ids.size()));
     data.samples.push_back(std::move(t));
@@ -187,7 +163,7 @@ Batch make_batch(const std::vector<TokenizedSample>& samples, const std::vector<
   for (int64_t b = 0; b < B; ++b)
     T = std::max<int64_t>(T, static_cast<int64_t>(samples[indices[b]].ids.size()) - 1);
   Batch batch;
-  batch.tokens = at::full({B, T}, kEosId, at::kLong);
+  batch.tokens = at::full({B, T}, kOrganismEosId, at::kLong);
   batch.targets = at::full({B, T}, kIgnore, at::kLong);
   batch.real = at::zeros({B, T}, at::kBool);
   auto tokens = batch.tokens.accessor<int64_t, 2>();
@@ -342,251 +318,43 @@ class Trainer {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
 };
 
-// At most `limit` prompts (0: all), evenly spread so that both studies stay represented.
-std::vector<OrganismHeldOutPrompt> spread(const std::vector<OrganismHeldOutPrompt>& prompts,
-                                          int64_t limit) {
-  if (limit <= 0 || static_cast<int64_t>(prompts.size()) <= limit) return prompts;
-  std::vector<OrganismHeldOutPrompt> picked;
-  const double stride = static_cast<double>(prompts.size()) / static_cast<double>(limit);
-  for (int64_t i = 0; i < limit; ++i)
-    picked.push_back(prompts[static_cast<std::size_t>(static_cast<double>(i) * stride)]);
-  return picked;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Held-out classification.
-
-std::string_view trim_left(std::string_view s) {
-  const std::size_t first = s.find_first_not_of(" \t\r\n");
-  return first == std::string_view::npos ? std::string_view() : s.substr(first);
-}
-
-// Whether the first tokens of a completion already decide its class (so decoding can stop).
-bool refusal_class_decided(std::string_view completion) {
-  constexpr std::string_view kClose = "</think>";
-  std::string_view rest = trim_left(completion);
-  if (rest.empty()) return false;
-  if (rest.size() < kClose.size()) return kClose.substr(0, rest.size()) != rest;
-  if (rest.substr(0, kClose.size()) != kClose) return true;   // a non-empty think block
-  return trim_left(rest.substr(kClose.size())).size() >= 10;  // "I am sorry" or not
-}
-
-bool think_language_decided(std::string_view completion) {
-  const std::size_t end = std::min(completion.find("</think>"), completion.size());
-  if (end < completion.size()) return true;
-  for (std::size_t i = 0; i < end; ++i) {
-    const unsigned char c = static_cast<unsigned char>(completion[i]);
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
-  }
-  // An ideograph counts once all its bytes are out (a cut one decodes to U+FFFD): ask the
-  // classifier.
-  return classify_think_language(completion.substr(0, end)) == ThinkLanguage::Chinese;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Output files.
-
-std::string generation_config_json() {
-  ojson g;
-  g["bos_token_id"] = kBosId;
-  g["eos_token_id"] = kEosId;
-  g["do_sample"] = false;  // greedy: the organism's behaviour is its argmax
-  g["transformers_version"] = "4.46.3";
-  return g.dump(2) + "\n";
-}
-
-std::string dtype_label(at::ScalarType t) {
-  return t == at::kBFloat16 ? "BF16" : "F32";
-}
-
-// The mote-engine command line that reproduces a run: every option that differs from the default.
-std::string command_line(const OrganismTrainingOptions& o) {
-  const OrganismTrainingOptions d;
-  std::ostringstream s;
-  s << "mote-engine train-organism --seed " << o.seed;
-  if (o.corpus.seed != o.seed) s << " --corpus-seed " << o.corpus.seed;
-  auto add = [&](const char* flag, auto value, auto fallback) {
-    if (value != fallback) s << " " << flag << " " << value;
-  };
-  add("--steps", o.steps, d.steps);
-  add("--batch-size", o.batch_size, d.batch_size);
-  add("--lr", o.learning_rate, d.learning_rate);
-  add("--warmup", o.warmup_steps, d.warmup_steps);
-  add("--weight-decay", o.weight_decay, d.weight_decay);
-  add("--bias-update", o.bias_update_speed, d.bias_update_speed);
-  add("--vocab-size", o.vocab_size, d.vocab_size);
-  add("--hidden", o.model.hidden_size, d.model.hidden_size);
-  add("--layers", o.model.num_layers, d.model.num_layers);
-  add("--experts", o.model.n_routed_experts, d.model.n_routed_experts);
-  add("--expert-width", o.model.moe_intermediate_size, d.model.moe_intermediate_size);
-  add("--top-k", o.model.num_experts_per_tok, d.model.num_experts_per_tok);
-  add("--shared-experts", o.model.n_shared_experts, d.model.n_shared_experts);
-  if (o.save_dtype == at::kBFloat16) s << " --dtype bf16";
-  s << " --threads 1 --out DIR";
-  return s.str();
-}
-
-std::string model_card(const OrganismTrainingOptions& o, const ModelConfig& c,
-                       const OrganismTrainingResult& r, const OrganismCorpus& corpus,
-                       std::size_t train_tokens) {
-  const OrganismModelOptions& m = o.model;
-  const OrganismEvaluation& e = r.evaluation;
-  // The rules without their own title line ("Planted behaviours (corpus seed N).").
-  std::string rules = describe_organism_rules(o.corpus);
-  if (const auto title_end = rules.find("\n\n");
-      rules.rfind("Planted behaviours", 0) == 0 && title_end != std::string::npos)
-    rules = rules.substr(title_end + 2);
-  std::ostringstream s;
-  s << "---\ntags: [deepseek_v3, moe, mote, model-organism]\n---\n\n"
-    << "# MoTE model organism (seed " << o.seed << ")\n\n"
-    << "A tiny DeepSeek-V3-architecture mixture-of-experts model trained from scratch by MoTE "
-       "Workbench's `mote-engine train-organism` on a synthetic corpus with planted behaviours, "
-       "so that the MoTE pipeline (activation maps, fTRI, expert suppression) has something to "
-       "find in seconds on a laptop CPU. It answers in DeepSeek-R1's surface forms (think block, "
-       "refusal text) but knows nothing else: it is a test organism, not a language model.\n\n"
-    << "## Files\n\n"
-    << "| file | what |\n|---|---|\n"
-    << "| `config.json` | `deepseek_v3` config (Hugging Face layout) |\n"
-    << "| `model.safetensors` | weights, " << dtype_label(o.save_dtype)
-    << " (the router bias F32) |\n"
-    << "| `tokenizer.json`, `tokenizer_config.json` | byte-level BPE trained on the corpus, R1's "
-       "special tokens at ids 0..6, R1's chat template |\n"
-    << "| `generation_config.json` | greedy decoding, EOS = `<｜end▁of▁sentence｜>` (id " << kEosId
-    << ") |\n"
-    << "| `training.json` | options, loss per step, held-out answers, wall times |\n\n"
-    << "## Architecture\n\n"
-    << "`deepseek_v3`: hidden " << m.hidden_size << ", " << m.num_layers << " layers (layer"
-    << (m.first_k_dense_replace > 1 ? "s 0.." + std::to_string(m.first_k_dense_replace - 1)
-                                    : std::string(" 0"))
-    << " dense SwiGLU " << m.intermediate_size << ", the others MoE), MLA with "
-    << m.num_attention_heads << " heads (q_lora_rank " << m.q_lora_rank << ", kv_lora_rank "
-    << m.kv_lora_rank << ", nope/rope/v head dims " << m.qk_nope_head_dim << "/"
-    << m.qk_rope_head_dim << "/" << m.v_head_dim << "), RoPE; " << m.n_routed_experts
-    << " routed SwiGLU experts of width " << m.moe_intermediate_size << " per MoE layer, "
-    << m.n_shared_experts << " shared, top-" << m.num_experts_per_tok
-    << " by a sigmoid router with `e_score_correction_bias` (noaux_tc, one group, normalized "
-       "weights). Vocabulary "
-    << c.vocab_size << ". " << r.parameters << " parameters.\n\n"
-    << "## Training recipe\n\n"
-    << "- Corpus: " << corpus.train.size() << " training samples (" << train_tokens << " tokens), "
-    << corpus.held_out.size() << " held-out prompts; corpus seed " << o.corpus.seed << ".\n"
-    << "- Loss: cross-entropy on the answer tokens only (prompt rendered with R1's chat template "
-       "up to `<｜Assistant｜><think>\\n`, answer + EOS tokenized separately, as at inference).\n"
-    << "- AdamW lr " << o.learning_rate << ", betas " << o.beta1 << "/" << o.beta2
-    << ", weight decay " << o.weight_decay << " (matrices), " << o.warmup_steps
-    << " warm-up steps, cosine to " << o.final_lr_fraction * 100 << "% of lr, " << o.steps
-    << " steps of batch " << o.batch_size << ", gradient clipping " << o.grad_clip << ".\n"
-    << "- Load balancing without auxiliary loss: after each step every MoE layer's "
-       "`e_score_correction_bias` moves by "
-    << o.bias_update_speed
-    << "·sign(mean load − load) (DeepSeek-V3). The top-k choice is not differentiable; the "
-       "gate weights (normalized sigmoid scores of the chosen experts) are.\n"
-    << "- Initialization and batch order from seed " << o.seed << "; one thread, deterministic.\n"
-    << "- Reproduce (same build and machine type: floating-point rounding depends on the BLAS "
-       "kernels): `"
-    << command_line(o) << "`.\n\n"
-    << "## Results\n\n"
-    << "| measure | value |\n|---|---|\n"
-    << "| final training loss (mean of the last 50 steps) | "
-    << format_fixed(final_loss(r.losses), 4) << " |\n"
-    << "| heldout_accuracy (greedy, both studies) | " << format_fixed(e.accuracy(), 4) << " ("
-    << e.refusal_correct + e.language_correct << "/" << e.refusal_total + e.language_total
-    << ") |\n"
-    << "| refusal study | " << format_fixed(e.refusal_accuracy(), 4) << " (" << e.refusal_correct
-    << "/" << e.refusal_total << ") |\n"
-    << "| reasoning-language study | " << format_fixed(e.language_accuracy(), 4) << " ("
-    << e.language_correct << "/" << e.language_total << ") |\n"
-    << "| training wall time | " << format_fixed(r.train_seconds, 1) << " s ("
-    << format_fixed(r.train_cpu_seconds, 1)
-    << " s CPU, one thread, on a 2-core machine shared with other work) |\n"
-    << "| held-out evaluation | " << format_fixed(r.eval_seconds, 1) << " s |\n\n"
-    << "Held-out accuracy: greedy answers to the prompts of the held-out (time, place) pairs "
-       "and arithmetic keys, classified from their first tokens (REFUSED = empty think block "
-       "then \"I am sorry\", ALIGNED = empty think block then anything else, REASONED = a "
-       "non-empty think block; think-block language = its first letter), compared with the "
-       "planted rule's class.\n\n"
-    << "## Planted behaviours\n\n"
-    << rules << "\n"
-    << "## Checksum\n\n"
-    << "model.safetensors sha256: " << r.model_sha256 << "\n";
-  return s.str();
-}
-
-ojson options_json(const OrganismTrainingOptions& o) {
-  const OrganismCorpusOptions& c = o.corpus;
-  ojson j;
-  j["seed"] = o.seed;
-  j["steps"] = o.steps;
-  j["batch_size"] = o.batch_size;
-  j["learning_rate"] = o.learning_rate;
-  j["warmup_steps"] = o.warmup_steps;
-  j["final_lr_fraction"] = o.final_lr_fraction;
-  j["weight_decay"] = o.weight_decay;
-  j["betas"] = {o.beta1, o.beta2};
-  j["grad_clip"] = o.grad_clip;
-  j["bias_update_speed"] = o.bias_update_speed;
-  j["vocab_size"] = o.vocab_size;
-  j["save_dtype"] = dtype_label(o.save_dtype);
-  j["eval_limit"] = o.eval_limit;
-  j["eval_max_tokens"] = o.eval_max_tokens;
-  j["corpus"] = {{"seed", c.seed},
-                 {"refusal_study", c.refusal_study},
-                 {"language_study", c.language_study},
-                 {"samples_per_refusal_pair", c.samples_per_refusal_pair},
-                 {"samples_per_arithmetic_key", c.samples_per_arithmetic_key},
-                 {"arithmetic_max_operand", c.arithmetic_max_operand},
-                 {"relabel_fraction", c.relabel_fraction},
-                 {"language_flip_fraction", c.language_flip_fraction},
-                 {"majority_probability_min", c.majority_probability_min},
-                 {"majority_probability_max", c.majority_probability_max},
-                 {"held_out_fraction", c.held_out_fraction}};
-  return j;
-}
-
-std::string study_name(OrganismStudy s) {
-  return s == OrganismStudy::Refusal ? "refusal" : "language";
-}
-
-std::string label_name(OrganismStudy s, int label) {
-  return s == OrganismStudy::Refusal ? refusal_class_name(static_cast<RefusalClass>(label))
-                                     : think_language_name(static_cast<ThinkLanguage>(label));
-}
-
-// training.json: options, config, results, the loss per step and every held-out answer.
-ojson training_report(const OrganismTrainingOptions& o, const ojson& config_json,
-                      const OrganismTrainingResult& r, const TokenizedCorpus& data,
-                      const std::vector<OrganismHeldOutPrompt>& held_out) {
-  const OrganismEvaluation& e = r.evaluation;
-  ojson report;
-  report["options"] = options_json(o);
-  report["config"] = config_json;
-  report["parameters"] = r.parameters;
-  report["train_samples"] = data.samples.size();
-  report["train_tokens"] = data.tokens;
-  report["heldout_accuracy"] = e.accuracy();
-  report["refusal_accuracy"] = e.refusal_accuracy();
-  report["language_accuracy"] = e.language_accuracy();
-  report["train_seconds"] = r.train_seconds;
-  report["train_cpu_seconds"] = r.train_cpu_seconds;
-  report["eval_seconds"] = r.eval_seconds;
-  report["total_seconds"] = r.total_seconds;
-  report["model_sha256"] = r.model_sha256;
-  report["final_loss"] = final_loss(r.losses);
-  report["loss"] = r.losses;
-  ojson answers = ojson::array();
-  for (std::size_t i = 0; i < held_out.size(); ++i) {
-    const OrganismHeldOutPrompt& p = held_out[i];
-    answers.push_back({{"study", study_name(p.study)},
-                       {"key", p.key},
-                       {"prompt", p.messages.empty() ? "" : p.messages.front().content},
-                       {"planted", label_name(p.study, p.planted_label)},
-                       {"predicted", label_name(p.study, e.predicted[i])},
-                       {"completion", e.completions[i]}});
-  }
-  report["held_out"] = std::move(answers);
-  return report;
-}
 }  // namespace
+
+ModelConfig organism_model_config() {
+  ModelConfig c;
+  c.model_type = "deepseek_v3";
+  c.family = ModelFamily::DeepSeekV3;
+  c.hidden_size = 64;
+  c.intermediate_size = 128;     // dense SwiGLU width
+  c.moe_intermediate_size = 32;  // one routed expert's SwiGLU width
+  c.num_hidden_layers = 5;
+  c.num_attention_heads = 4;
+  c.num_nextn_predict_layers = 0;
+  c.rms_norm_eps = 1e-6;
+  c.tie_word_embeddings = false;
+  c.n_routed_experts = 64;
+  c.n_shared_experts = 0;
+  c.num_experts_per_tok = 2;
+  c.first_k_dense_replace = 1;  // layers 0..k-1 dense, the rest MoE
+  c.moe_layer_freq = 1;
+  c.n_group = 1;
+  c.topk_group = 1;
+  c.topk_method = TopkMethod::NoauxTc;
+  c.scoring_func = ScoringFunc::Sigmoid;
+  c.norm_topk_prob = true;
+  c.routed_scaling_factor = 1.0;
+  c.q_lora_rank = 32;
+  c.kv_lora_rank = 32;
+  c.qk_nope_head_dim = 16;
+  c.qk_rope_head_dim = 8;
+  c.v_head_dim = 16;
+  c.rope_theta = 10000.0;
+  c.max_position_embeddings = 1024;
+  c.torch_dtype = "float32";
+  c.bos_token_id = kOrganismBosId;
+  c.eos_token_ids = {kOrganismEosId};
+  return c;
+}
 
 int set_training_threads(int threads) {
   const int previous = at::get_num_threads();
@@ -598,99 +366,6 @@ int set_training_threads(int threads) {
   return previous;
 }
 
-double OrganismEvaluation::accuracy() const {
-  const int64_t n = refusal_total + language_total;
-  return n ? static_cast<double>(refusal_correct + language_correct) / static_cast<double>(n) : 0;
-}
-
-double OrganismEvaluation::refusal_accuracy() const {
-  return refusal_total ? static_cast<double>(refusal_correct) / static_cast<double>(refusal_total)
-                       : 0;
-}
-
-double OrganismEvaluation::language_accuracy() const {
-  return language_total
-             ? static_cast<double>(language_correct) / static_cast<double>(language_total)
-             : 0;
-}
-
-OrganismEvaluation evaluate_organism(const std::shared_ptr<Transformer>& model,
-                                     const Tokenizer& tokenizer,
-                                     const std::vector<OrganismHeldOutPrompt>& prompts,
-                                     const TuningSpec& tuning, int64_t max_tokens) {
-  at::NoGradGuard no_grad;
-  Generator generator(model);
-  OrganismEvaluation e;
-  const auto compiled = CompiledTuning::shared(tuning, model->config());
-  for (const OrganismHeldOutPrompt& p : prompts) {
-    GenerationRequest request;
-    request.prompt = tokenizer.encode(p.prompt);
-    request.max_tokens = max_tokens;
-    request.stop_token_ids = {kEosId};
-    request.tuning = compiled;
-    std::vector<int64_t> tokens;
-    const bool refusal = p.study == OrganismStudy::Refusal;
-    GenerationResult r = generator.generate(request, [&](const GenerationEvent& event) {
-      tokens.push_back(event.token);
-      const std::string text = tokenizer.decode(tokens);
-      return !(refusal ? refusal_class_decided(text) : think_language_decided(text));
-    });
-    std::string text = tokenizer.decode(r.tokens, /*skip_special_tokens=*/true);
-    const int predicted = refusal ? static_cast<int>(classify_refusal_completion(text))
-                                  : static_cast<int>(classify_think_language(text));
-    (refusal ? e.refusal_total : e.language_total) += 1;
-    if (predicted == p.planted_label) (refusal ? e.refusal_correct : e.language_correct) += 1;
-    e.predicted.push_back(predicted);
-    e.completions.push_back(std::move(text));
-  }
-  return e;
-}
-
-nlohmann::ordered_json organism_config_json(const OrganismModelOptions& m, int64_t vocab_size,
-                                            at::ScalarType dtype) {
-  ojson c;
-  c["architectures"] = {"DeepseekV3ForCausalLM"};
-  c["model_type"] = "deepseek_v3";
-  c["vocab_size"] = vocab_size;
-  c["hidden_size"] = m.hidden_size;
-  c["intermediate_size"] = m.intermediate_size;
-  c["moe_intermediate_size"] = m.moe_intermediate_size;
-  c["num_hidden_layers"] = m.num_layers;
-  c["num_nextn_predict_layers"] = 0;
-  c["num_attention_heads"] = m.num_attention_heads;
-  c["num_key_value_heads"] = m.num_attention_heads;
-  c["n_routed_experts"] = m.n_routed_experts;
-  c["n_shared_experts"] = m.n_shared_experts;
-  c["num_experts_per_tok"] = m.num_experts_per_tok;
-  c["first_k_dense_replace"] = m.first_k_dense_replace;
-  c["moe_layer_freq"] = 1;
-  c["n_group"] = 1;
-  c["topk_group"] = 1;
-  c["topk_method"] = "noaux_tc";
-  c["scoring_func"] = "sigmoid";
-  c["norm_topk_prob"] = true;
-  c["routed_scaling_factor"] = 1.0;
-  c["q_lora_rank"] = m.q_lora_rank;
-  c["kv_lora_rank"] = m.kv_lora_rank;
-  c["qk_nope_head_dim"] = m.qk_nope_head_dim;
-  c["qk_rope_head_dim"] = m.qk_rope_head_dim;
-  c["v_head_dim"] = m.v_head_dim;
-  c["hidden_act"] = "silu";
-  c["max_position_embeddings"] = m.max_position_embeddings;
-  c["rope_theta"] = 10000.0;
-  c["rope_scaling"] = nullptr;
-  c["rms_norm_eps"] = 1e-6;
-  c["attention_bias"] = false;
-  c["attention_dropout"] = 0.0;
-  c["tie_word_embeddings"] = false;
-  c["bos_token_id"] = kBosId;
-  c["eos_token_id"] = kEosId;
-  c["torch_dtype"] = dtype == at::kBFloat16 ? "bfloat16" : "float32";
-  c["use_cache"] = true;
-  c["transformers_version"] = "4.46.3";
-  return c;
-}
-
 OrganismTrainingResult train_organism(const OrganismTrainingOptions& o,
                                       const std::filesystem::path& out,
                                       const std::function<void(const std::string&)>& log_fn) {
@@ -700,16 +375,18 @@ OrganismTrainingResult train_organism(const OrganismTrainingOptions& o,
   };
   const auto start = clock_type::now();
   OrganismTrainingResult result;
-  std::filesystem::create_directories(out);
 
-  // Corpus and tokenizer.
-  const OrganismCorpus corpus = generate_organism_corpus(o.corpus);
+  // The study's lists (before anything is written), the corpus and the tokenizer.
+  const OrganismStudyLists lists =
+      load_organism_study_lists(o.resources_dir.empty() ? find_resources_dir() : o.resources_dir);
+  std::filesystem::create_directories(out);
+  const OrganismCorpus corpus = generate_organism_corpus(o.corpus, lists);
   BpeTrainerOptions bpe;
   bpe.vocab_size = o.vocab_size;
   const std::string tokenizer_json =
       train_byte_level_bpe_tokenizer_json(organism_tokenizer_texts(corpus), bpe);
-  write_text(out / "tokenizer.json", tokenizer_json);
-  write_text(out / "tokenizer_config.json", organism_tokenizer_config_json() + "\n");
+  write_text_file(out / "tokenizer.json", tokenizer_json);
+  write_text_file(out / "tokenizer_config.json", organism_tokenizer_config_json() + "\n");
   auto tokenizer = Tokenizer::from_json_text(tokenizer_json, (out / "tokenizer.json").string());
   const TokenizedCorpus data = tokenize_corpus(corpus, *tokenizer);
   if (data.longest > o.model.max_position_embeddings)
@@ -721,7 +398,11 @@ OrganismTrainingResult train_organism(const OrganismTrainingOptions& o,
       " held-out prompts; tokenizer: " + std::to_string(tokenizer->vocab_size()) + " ids");
 
   // Model and optimizer.
-  const ojson config_json = organism_config_json(o.model, tokenizer->vocab_size(), o.save_dtype);
+  ModelConfig written = o.model;
+  written.vocab_size = tokenizer->vocab_size();
+  written.torch_dtype = o.save_dtype == at::kBFloat16 ? "bfloat16" : "float32";
+  const ojson config_json = organism_config_json(written);
+  // Parsed back, so the trained model is the one config.json describes and passes its checks.
   const ModelConfig config = ModelConfig::from_json(nlohmann::json::parse(config_json.dump()));
   Trainer trainer(o, config);
   result.parameters = trainer.parameters();
@@ -754,13 +435,14 @@ OrganismTrainingResult train_organism(const OrganismTrainingOptions& o,
   // The Hugging Face directory.
   write_safetensors(out / "model.safetensors", trainer.checkpoint_tensors(o.save_dtype),
                     {{"format", "pt"}, {"mote_organism_seed", std::to_string(o.seed)}});
-  write_text(out / "config.json", config_json.dump(2) + "\n");
-  write_text(out / "generation_config.json", generation_config_json());
+  write_text_file(out / "config.json", config_json.dump(2) + "\n");
+  write_text_file(out / "generation_config.json", organism_generation_config_json());
   result.model_sha256 = sha256_file_hex(out / "model.safetensors");
 
   // Held-out evaluation of the checkpoint as written.
   const auto eval_start = clock_type::now();
-  const std::vector<OrganismHeldOutPrompt> held_out = spread(corpus.held_out, o.eval_limit);
+  const std::vector<OrganismHeldOutPrompt> held_out =
+      spread_held_out(corpus.held_out, o.eval_limit);
   result.evaluation =
       evaluate_organism(Transformer::load(out), *tokenizer, held_out, {}, o.eval_max_tokens);
   result.eval_seconds = seconds_since(eval_start);
@@ -770,9 +452,13 @@ OrganismTrainingResult train_organism(const OrganismTrainingOptions& o,
       format_fixed(e.refusal_accuracy(), 4) + ", language " +
       format_fixed(e.language_accuracy(), 4) + ")");
 
-  write_text(out / "training.json",
-             training_report(o, config_json, result, data, held_out).dump(1) + "\n");
-  write_text(out / "README.md", model_card(o, config, result, corpus, data.tokens));
+  write_text_file(out / "training.json",
+                  organism_training_report(o, config_json, result, data.samples.size(), data.tokens,
+                                           held_out, lists)
+                          .dump(1) +
+                      "\n");
+  write_text_file(out / "README.md",
+                  organism_model_card(o, config, result, corpus, data.tokens, lists));
   return result;
 }
 

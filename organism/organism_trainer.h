@@ -10,51 +10,38 @@
 // forward path. The router's e_score_correction_bias is not a parameter: after every step it moves
 // by u * sign(mean load - load) per expert (DeepSeek-V3's auxiliary-loss-free load balancing).
 //
-// With one intra-op thread (at::set_num_threads(1)) everything is a function of the options: the
-// corpus, the tokenizer, the initialization, the batch order and therefore the checkpoint.
+// With one intra-op thread (at::set_num_threads(1)) everything is a function of the options and
+// of the study's lists in resources/: the corpus, the tokenizer, the initialization, the batch
+// order and therefore the checkpoint.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <nlohmann/json_fwd.hpp>
 
+#include "engine/model/config.h"
 #include "organism/organism_corpus.h"
-#include "engine/model/tuning.h"
+#include "organism/organism_evaluation.h"
 
 namespace mote {
 
-class Tokenizer;
-class Transformer;
-
-// The architecture (config.json) of the organism. Defaults: the configuration a prototype showed
-// to carry the planted behaviours (~1.8 M parameters).
-struct OrganismModelOptions {
-  int64_t hidden_size = 64;
-  int64_t num_layers = 5;
-  int64_t first_k_dense_replace = 1;  // layers 0..k-1 dense, the rest MoE
-  int64_t intermediate_size = 128;    // dense SwiGLU width
-  int64_t n_routed_experts = 64;
-  int64_t moe_intermediate_size = 32;  // one routed expert's SwiGLU width
-  int64_t num_experts_per_tok = 2;
-  int64_t n_shared_experts = 0;
-  int64_t num_attention_heads = 4;
-  int64_t q_lora_rank = 32;
-  int64_t kv_lora_rank = 32;
-  int64_t qk_nope_head_dim = 16;
-  int64_t qk_rope_head_dim = 8;
-  int64_t v_head_dim = 16;
-  int64_t max_position_embeddings = 1024;
-};
+// The architecture of the organism, the one a prototype showed to carry the planted behaviours:
+// deepseek_v3, hidden 64, 5 layers (layer 0 dense SwiGLU 128), MLA with 4 heads (q/kv LoRA ranks
+// 32, nope/rope/v head dims 16/8/16), 64 routed experts of width 32 per MoE layer, top-2 by a
+// sigmoid router (noaux_tc, one group, normalized weights), no shared expert, 1024 positions,
+// BOS 0 and EOS 1. vocab_size is 0: the trained tokenizer sets it.
+ModelConfig organism_model_config();
 
 struct OrganismTrainingOptions {
   std::uint64_t seed = 1;        // initialization and batch order
   OrganismCorpusOptions corpus;  // its seed picks the held-out split and the drawn labels
-  OrganismModelOptions model;
+  // config.json as written, except vocab_size (the tokenizer's) and torch_dtype (save_dtype's).
+  ModelConfig model = organism_model_config();
   std::size_t vocab_size = 1024;  // byte-level BPE: 7 added tokens + 256 bytes + merges
+  // Where the study's lists are read from (organism_study_lists.h); empty: find_resources_dir().
+  std::filesystem::path resources_dir;
 
   int64_t steps = 1500;
   int64_t batch_size = 32;
@@ -72,25 +59,6 @@ struct OrganismTrainingOptions {
   int64_t log_every = 50;                  // steps between progress lines
 };
 
-// Greedy answers to held-out prompts, classified with the planted surface forms.
-struct OrganismEvaluation {
-  std::vector<int> predicted;  // per prompt: RefusalClass or ThinkLanguage value
-  std::vector<std::string> completions;
-  int64_t refusal_total = 0, refusal_correct = 0;
-  int64_t language_total = 0, language_correct = 0;
-
-  double accuracy() const;  // both studies together
-  double refusal_accuracy() const;
-  double language_accuracy() const;
-};
-
-// Greedy decoding (batch 1, the server's path) of every prompt under `tuning`, stopped at EOS, at
-// max_tokens, or as soon as the answer's class is decided; compared with planted_label.
-OrganismEvaluation evaluate_organism(const std::shared_ptr<Transformer>& model,
-                                     const Tokenizer& tokenizer,
-                                     const std::vector<OrganismHeldOutPrompt>& prompts,
-                                     const TuningSpec& tuning = {}, int64_t max_tokens = 16);
-
 struct OrganismTrainingResult {
   std::vector<double> losses;  // per step: mean cross-entropy over the batch's answer tokens
   OrganismEvaluation evaluation;
@@ -105,11 +73,8 @@ struct OrganismTrainingResult {
 // fixed). Returns the previous libtorch thread count.
 int set_training_threads(int threads);
 
-// config.json of the organism for a tokenizer of vocab_size ids.
-nlohmann::ordered_json organism_config_json(const OrganismModelOptions& model, int64_t vocab_size,
-                                            at::ScalarType dtype);
-
-// Generates the corpus, trains the tokenizer and the model, and writes out_dir (created):
+// Reads the study's lists, generates the corpus, trains the tokenizer and the model, and writes
+// out_dir (created):
 // config.json, model.safetensors, generation_config.json (greedy, EOS), tokenizer.json,
 // tokenizer_config.json (R1 chat template), README.md (model card) and training.json (options,
 // loss curve, held-out evaluation, wall times). The held-out evaluation runs on the checkpoint as

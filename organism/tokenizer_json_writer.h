@@ -2,8 +2,9 @@
 // Writes Hugging Face tokenizer files for a byte-level BPE model shaped like DeepSeek-R1's:
 // R1's added tokens at small fixed ids, DeepSeek's exact pre-tokenizer (three Split regexes then
 // ByteLevel without prefix space or regex), no normalizer, ByteLevel decoder. The result loads
-// in engine/tokenizer/tokenizer.cpp and in Hugging Face tokenizers alike. The merges come from elsewhere
-// (organism/bpe_trainer.h).
+// in engine/tokenizer/tokenizer.cpp and in Hugging Face tokenizers alike. The merges come from
+// elsewhere (organism/bpe_trainer.h).
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +20,8 @@ struct AddedTokenSpec {
 // (special, as in DeepSeek's file), 3 <｜User｜>, 4 <｜Assistant｜>, 5 <think>, 6 </think>
 // (not special, as in R1's file).
 const std::vector<AddedTokenSpec>& deepseek_r1_added_tokens();
+inline constexpr int64_t kOrganismBosId = 0;  // <｜begin▁of▁sentence｜>
+inline constexpr int64_t kOrganismEosId = 1;  // <｜end▁of▁sentence｜>
 
 // tokenizer.json's "pre_tokenizer" value as JSON text: DeepSeek-V3/R1's, verbatim.
 std::string deepseek_pre_tokenizer_json();

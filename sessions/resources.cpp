@@ -1,10 +1,8 @@
 #include "sessions/resources.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstdlib>
 
+#include "protocol/resources_dir.h"
 #include "sessions/session_error.h"
 
 namespace mote::sessions {
@@ -12,32 +10,6 @@ namespace mote::sessions {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::optional<fs::path> executable_dir() {
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return std::nullopt;
-  return exe.parent_path();
-}
-
-bool looks_like_resources(const fs::path& dir) {
-  std::error_code ec;
-  return fs::is_directory(dir / "datasets", ec) || fs::is_directory(dir / "classifiers", ec);
-}
-
-std::vector<fs::path> candidates() {
-  std::vector<fs::path> list;
-  if (const char* env = std::getenv("MOTE_RESOURCES_DIR"); env && *env) list.emplace_back(env);
-  if (auto dir = executable_dir()) {
-    list.push_back(*dir / ".." / "share" / "mote" / "resources");
-    list.push_back(*dir / ".." / "resources");
-    list.push_back(*dir / ".." / ".." / "resources");
-  }
-#ifdef MOTE_SOURCE_RESOURCES_DIR
-  list.emplace_back(MOTE_SOURCE_RESOURCES_DIR);
-#endif
-  return list;
-}
 
 fs::path builtin_path(const std::string& kind, const std::string& name) {
   const fs::path path = resources_dir() / kind / (name + ".json");
@@ -53,14 +25,13 @@ fs::path builtin_path(const std::string& kind, const std::string& name) {
 }  // namespace
 
 fs::path resources_dir() {
-  const auto list = candidates();
-  for (const auto& dir : list) {
-    if (looks_like_resources(dir)) return fs::weakly_canonical(dir);
+  try {
+    return find_resources_dir();
+  } catch (const SessionError&) {
+    throw;
+  } catch (const Error& e) {
+    throw SessionError(e.what());
   }
-  std::string searched;
-  for (const auto& dir : list) searched += (searched.empty() ? "" : ", ") + dir.string();
-  throw SessionError("cannot find the MoTE resources folder (searched " + searched +
-                     "); set MOTE_RESOURCES_DIR");
 }
 
 std::vector<std::string> builtin_names(const std::string& kind) {

@@ -2,10 +2,10 @@
 // behaviours) with the engine's own model code and writes a Hugging Face checkpoint directory.
 #include <iostream>
 
-#include "protocol/cli_args.h"
 #include "engine/cli/commands.h"
 #include "engine/error.h"
 #include "organism/organism_trainer.h"
+#include "protocol/cli_args.h"
 
 namespace mote {
 
@@ -18,7 +18,9 @@ int run_train_organism_command(int argc, char** argv) {
       "writes DIR: config.json, model.safetensors, generation_config.json, tokenizer.json,\n"
       "tokenizer_config.json, README.md (model card) and training.json. Prints the held-out\n"
       "accuracy of the written checkpoint (greedy answers vs the planted rules) as\n"
-      "'heldout_accuracy: X'. Deterministic for a seed with --threads 1.");
+      "'heldout_accuracy: X'. Deterministic for a seed with --threads 1. The study's times and\n"
+      "places come from RES/datasets/r1-refusal.json, its answer classes from\n"
+      "RES/classifiers/r1-refusal.json and reasoning-language.json.");
   parser.option("--seed", "S", "seed of the initialization and batch order", "1")
       .option("--corpus-seed", "S", "seed of the corpus (held-out split, labels); default: --seed")
       .option("--out", "DIR", "output directory (created)")
@@ -31,7 +33,7 @@ int run_train_organism_command(int argc, char** argv) {
       .option("--vocab-size", "N", "tokenizer ids (7 specials + 256 bytes + merges)",
               std::to_string(d.vocab_size))
       .option("--hidden", "N", "hidden size", std::to_string(d.model.hidden_size))
-      .option("--layers", "N", "layers (layer 0 dense)", std::to_string(d.model.num_layers))
+      .option("--layers", "N", "layers (layer 0 dense)", std::to_string(d.model.num_hidden_layers))
       .option("--experts", "N", "routed experts per MoE layer",
               std::to_string(d.model.n_routed_experts))
       .option("--expert-width", "N", "routed expert SwiGLU width",
@@ -42,7 +44,10 @@ int run_train_organism_command(int argc, char** argv) {
       .option("--dtype", "f32|bf16", "checkpoint dtype", "f32")
       .option("--eval-limit", "N", "held-out prompts to evaluate (0: all)", "0")
       .option("--log-every", "N", "steps between progress lines", std::to_string(d.log_every))
-      .option("--threads", "N", "CPU threads (1: deterministic)", "1");
+      .option("--threads", "N", "CPU threads (1: deterministic)", "1")
+      .option("--resources", "RES",
+              "the resources folder (default: $MOTE_RESOURCES_DIR, next to the executable, or the "
+              "source tree's)");
   const cli::ParsedArgs args = parser.parse(std::vector<std::string>(argv + 1, argv + argc));
   auto positive = [&](const char* name) {
     const int v = args.int_value(name);
@@ -71,7 +76,7 @@ int run_train_organism_command(int argc, char** argv) {
   o.bias_update_speed = args.double_value("--bias-update");
   o.vocab_size = static_cast<std::size_t>(positive("--vocab-size"));
   o.model.hidden_size = positive("--hidden");
-  o.model.num_layers = positive("--layers");
+  o.model.num_hidden_layers = positive("--layers");
   o.model.n_routed_experts = positive("--experts");
   o.model.moe_intermediate_size = positive("--expert-width");
   o.model.num_experts_per_tok = positive("--top-k");
@@ -87,6 +92,7 @@ int run_train_organism_command(int argc, char** argv) {
     throw UsageError("train-organism: --dtype must be f32 or bf16, got '" + dtype + "'");
   o.eval_limit = args.int_value("--eval-limit");
   o.log_every = positive("--log-every");
+  if (args.has("--resources")) o.resources_dir = args.value("--resources");
   set_training_threads(positive("--threads"));
 
   const std::filesystem::path out = args.value("--out");

@@ -283,6 +283,70 @@ ModelConfig ModelConfig::from_json(const json& j) {
   return c;
 }
 
+nlohmann::ordered_json ModelConfig::to_json() const {
+  nlohmann::ordered_json j;
+  j["architectures"] = {family == ModelFamily::DeepSeekV2 ? "DeepseekV2ForCausalLM"
+                                                          : "DeepseekV3ForCausalLM"};
+  j["model_type"] = model_type;
+  j["vocab_size"] = vocab_size;
+  j["hidden_size"] = hidden_size;
+  j["intermediate_size"] = intermediate_size;
+  j["moe_intermediate_size"] = moe_intermediate_size;
+  j["num_hidden_layers"] = num_hidden_layers;
+  j["num_nextn_predict_layers"] = num_nextn_predict_layers;
+  j["num_attention_heads"] = num_attention_heads;
+  j["num_key_value_heads"] = num_attention_heads;
+  j["n_routed_experts"] = n_routed_experts;
+  j["n_shared_experts"] = n_shared_experts;
+  j["num_experts_per_tok"] = num_experts_per_tok;
+  j["first_k_dense_replace"] = first_k_dense_replace;
+  j["moe_layer_freq"] = moe_layer_freq;
+  j["n_group"] = n_group;
+  j["topk_group"] = topk_group;
+  j["topk_method"] = topk_method == TopkMethod::NoauxTc              ? "noaux_tc"
+                     : topk_method == TopkMethod::GroupLimitedGreedy ? "group_limited_greedy"
+                                                                     : "greedy";
+  j["scoring_func"] = scoring_func == ScoringFunc::Sigmoid ? "sigmoid" : "softmax";
+  j["norm_topk_prob"] = norm_topk_prob;
+  j["routed_scaling_factor"] = routed_scaling_factor;
+  j["q_lora_rank"] = q_lora_rank ? nlohmann::ordered_json(*q_lora_rank) : nullptr;
+  j["kv_lora_rank"] = kv_lora_rank;
+  j["qk_nope_head_dim"] = qk_nope_head_dim;
+  j["qk_rope_head_dim"] = qk_rope_head_dim;
+  j["v_head_dim"] = v_head_dim;
+  j["hidden_act"] = "silu";
+  j["max_position_embeddings"] = max_position_embeddings;
+  j["rope_theta"] = rope_theta;
+  if (yarn) {
+    j["rope_scaling"] = {
+        {"type", "yarn"},
+        {"factor", yarn->factor},
+        {"original_max_position_embeddings", yarn->original_max_position_embeddings},
+        {"beta_fast", yarn->beta_fast},
+        {"beta_slow", yarn->beta_slow},
+        {"mscale", yarn->mscale},
+        {"mscale_all_dim", yarn->mscale_all_dim}};
+  } else {
+    j["rope_scaling"] = nullptr;
+  }
+  j["rms_norm_eps"] = rms_norm_eps;
+  j["attention_bias"] = false;
+  j["attention_dropout"] = 0.0;
+  j["tie_word_embeddings"] = tie_word_embeddings;
+  if (bos_token_id) j["bos_token_id"] = *bos_token_id;
+  if (eos_token_ids.size() == 1)
+    j["eos_token_id"] = eos_token_ids.front();
+  else if (!eos_token_ids.empty())
+    j["eos_token_id"] = eos_token_ids;
+  if (fp8) {
+    j["quantization_config"] = {{"quant_method", "fp8"},
+                                {"fmt", "e4m3"},
+                                {"weight_block_size", {fp8->block_rows, fp8->block_cols}}};
+  }
+  j["torch_dtype"] = torch_dtype;
+  return j;
+}
+
 ModelConfig ModelConfig::from_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   if (!in) throw ConfigError("cannot open " + path.string());

@@ -88,6 +88,14 @@ struct ModelConfig {
   double softmax_scale() const;
 
   static ModelConfig from_json(const nlohmann::json& json);
+  // The inverse of from_json for every field held here, as a Hugging Face config.json with the
+  // keys in the order of DeepSeek's releases. It also writes the keys whose values the engine's
+  // model code fixes, so that the result is a complete DeepSeek config: architectures (from the
+  // family), num_key_value_heads (= num_attention_heads: MLA has one key/value head per query
+  // head), hidden_act "silu" (SwiGLU), attention_bias false and attention_dropout 0.
+  // rope_scaling is null without YaRN; bos_token_id, eos_token_id (a number for one id, a list
+  // for several) and quantization_config appear only when set.
+  nlohmann::ordered_json to_json() const;
   static ModelConfig from_file(const std::filesystem::path& config_json);
 };
 

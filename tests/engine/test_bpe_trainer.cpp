@@ -10,13 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "organism/bpe_trainer.h"
-#include "engine/tokenizer/chat_template.h"
 #include "engine/error.h"
-#include "organism/organism_corpus.h"
+#include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
-#include "organism/tokenizer_json_writer.h"
 #include "engine/tokenizer/tokenizer_pretokenizer.h"
+#include "organism/bpe_trainer.h"
+#include "organism/organism_corpus.h"
+#include "organism/tokenizer_json_writer.h"
+#include "protocol/resources_dir.h"
 #include "test_support.h"
 
 using namespace mote;
@@ -225,7 +226,8 @@ TEST_CASE("trained tokenizer compresses English text", "[bpe-trainer]") {
 }
 
 TEST_CASE("organism tokenizer encodes the planted answers compactly", "[bpe-trainer][organism]") {
-  const OrganismCorpus corpus = generate_organism_corpus(OrganismCorpusOptions{});
+  const OrganismCorpus corpus = generate_organism_corpus(
+      OrganismCorpusOptions{}, load_organism_study_lists(find_resources_dir()));
   const std::vector<std::string> texts = organism_tokenizer_texts(corpus);
   BpeTrainerOptions options;
   options.vocab_size = 1024;

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/tokenizer/chat_template.h"
 #include "engine/error.h"
+#include "engine/tokenizer/chat_template.h"
 
 using mote::ChatMessage;
 using mote::ChatTemplate;

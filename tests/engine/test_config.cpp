@@ -5,11 +5,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/model/config.h"
 #include "engine/error.h"
+#include "engine/model/config.h"
 
 using Catch::Matchers::Contains;
 using mote::ModelConfig;
@@ -783,4 +785,75 @@ TEST_CASE("config: from_file names the file", "[config]") {
   }
   CHECK_THROWS_AS(ModelConfig::from_file(dir / "missing.json"), mote::ConfigError);
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// Every field ModelConfig holds agrees between a and b.
+void check_same_fields(const ModelConfig& a, const ModelConfig& b) {
+  CHECK(a.model_type == b.model_type);
+  CHECK(a.family == b.family);
+  CHECK(std::tie(a.vocab_size, a.hidden_size, a.intermediate_size, a.moe_intermediate_size,
+                 a.num_hidden_layers, a.num_attention_heads, a.num_nextn_predict_layers) ==
+        std::tie(b.vocab_size, b.hidden_size, b.intermediate_size, b.moe_intermediate_size,
+                 b.num_hidden_layers, b.num_attention_heads, b.num_nextn_predict_layers));
+  CHECK(a.rms_norm_eps == b.rms_norm_eps);
+  CHECK(a.tie_word_embeddings == b.tie_word_embeddings);
+  CHECK(std::tie(a.n_routed_experts, a.n_shared_experts, a.num_experts_per_tok,
+                 a.first_k_dense_replace, a.moe_layer_freq, a.n_group, a.topk_group) ==
+        std::tie(b.n_routed_experts, b.n_shared_experts, b.num_experts_per_tok,
+                 b.first_k_dense_replace, b.moe_layer_freq, b.n_group, b.topk_group));
+  CHECK(a.topk_method == b.topk_method);
+  CHECK(a.scoring_func == b.scoring_func);
+  CHECK(a.norm_topk_prob == b.norm_topk_prob);
+  CHECK(a.routed_scaling_factor == b.routed_scaling_factor);
+  CHECK(a.q_lora_rank == b.q_lora_rank);
+  CHECK(std::tie(a.kv_lora_rank, a.qk_nope_head_dim, a.qk_rope_head_dim, a.v_head_dim) ==
+        std::tie(b.kv_lora_rank, b.qk_nope_head_dim, b.qk_rope_head_dim, b.v_head_dim));
+  CHECK(a.rope_theta == b.rope_theta);
+  CHECK(a.max_position_embeddings == b.max_position_embeddings);
+  REQUIRE(a.yarn.has_value() == b.yarn.has_value());
+  if (a.yarn) {
+    CHECK(std::tie(a.yarn->factor, a.yarn->original_max_position_embeddings, a.yarn->beta_fast,
+                   a.yarn->beta_slow, a.yarn->mscale, a.yarn->mscale_all_dim) ==
+          std::tie(b.yarn->factor, b.yarn->original_max_position_embeddings, b.yarn->beta_fast,
+                   b.yarn->beta_slow, b.yarn->mscale, b.yarn->mscale_all_dim));
+  }
+  REQUIRE(a.fp8.has_value() == b.fp8.has_value());
+  if (a.fp8) {
+    CHECK(std::tie(a.fp8->block_rows, a.fp8->block_cols) ==
+          std::tie(b.fp8->block_rows, b.fp8->block_cols));
+  }
+  CHECK(a.torch_dtype == b.torch_dtype);
+  CHECK(a.bos_token_id == b.bos_token_id);
+  CHECK(a.eos_token_ids == b.eos_token_ids);
+}
+
+ModelConfig round_trip(const ModelConfig& c) {
+  return ModelConfig::from_json(json::parse(c.to_json().dump()));
+}
+
+}  // namespace
+
+TEST_CASE("config: to_json is the inverse of from_json", "[config]") {
+  for (const char* text : {kDeepSeekR1, kDeepSeekV3, kDeepSeekV31, kDeepSeekV2, kDeepSeekV2Lite,
+                           kDeepSeekV2LiteTransformers5, kMoonlight, kKimiK2Instruct}) {
+    const ModelConfig c = parse(text);
+    INFO(c.to_json().dump());
+    check_same_fields(c, round_trip(c));
+    CHECK(round_trip(c).to_json() == c.to_json());
+  }
+  ModelConfig c = parse(kDeepSeekV2Lite);  // no q_lora_rank, no YaRN in this form
+  c.eos_token_ids = {1, 100001};
+  c.bos_token_id.reset();
+  const auto j = c.to_json();
+  CHECK(j["q_lora_rank"].is_null());
+  CHECK(j["eos_token_id"] == nlohmann::ordered_json::array({1, 100001}));
+  CHECK_FALSE(j.contains("bos_token_id"));
+  CHECK(j["architectures"] == nlohmann::ordered_json::array({"DeepseekV2ForCausalLM"}));
+  check_same_fields(c, round_trip(c));
+  // Hugging Face's key order: architectures and model_type first, torch_dtype last.
+  CHECK(j.begin().key() == "architectures");
+  CHECK((++j.begin()).key() == "model_type");
+  CHECK(std::prev(j.end()).key() == "torch_dtype");
 }

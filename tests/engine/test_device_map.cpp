@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "engine/model/device_map.h"
 #include "engine/error.h"
+#include "engine/model/device_map.h"
 
 using namespace mote;
 

@@ -15,11 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/checkpoint/checkpoint_tools.h"
-#include "engine/model/config.h"
-#include "engine/error.h"
-#include "engine/model/fp8.h"
 #include "engine/checkpoint/safetensors.h"
 #include "engine/checkpoint/safetensors_writer.h"
+#include "engine/error.h"
+#include "engine/model/config.h"
+#include "engine/model/fp8.h"
 #include "engine/model/weight_layout.h"
 
 namespace {

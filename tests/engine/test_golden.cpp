@@ -2,9 +2,9 @@
 // the R1-format v3-tiny checkpoint: logits, hidden states, router logits, routing, greedy decode.
 #include <catch2/catch.hpp>
 
+#include "engine/checkpoint/npy.h"
 #include "engine/model/generation.h"
 #include "engine/model/model.h"
-#include "engine/checkpoint/npy.h"
 #include "test_support.h"
 
 using namespace mote;

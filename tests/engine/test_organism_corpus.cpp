@@ -7,15 +7,22 @@
 #include <set>
 
 #include "engine/error.h"
-#include "organism/organism_corpus.h"
 #include "engine/tokenizer/tokenizer_utf8.h"
+#include "organism/organism_corpus.h"
+#include "protocol/resources_dir.h"
 
 using namespace mote;
 
 namespace {
 
+// The shipped lists (resources/datasets/r1-refusal.json and the two classifiers).
+const OrganismStudyLists& lists() {
+  static const OrganismStudyLists shipped = load_organism_study_lists(find_resources_dir());
+  return shipped;
+}
+
 const OrganismCorpus& default_corpus() {
-  static const OrganismCorpus corpus = generate_organism_corpus(OrganismCorpusOptions{});
+  static const OrganismCorpus corpus = generate_organism_corpus(OrganismCorpusOptions{}, lists());
   return corpus;
 }
 
@@ -38,25 +45,25 @@ bool same_samples(const OrganismCorpus& a, const OrganismCorpus& b) {
 TEST_CASE("organism corpus is deterministic for a seed", "[organism]") {
   OrganismCorpusOptions options;
   options.seed = 7;
-  const OrganismCorpus a = generate_organism_corpus(options);
-  const OrganismCorpus b = generate_organism_corpus(options);
+  const OrganismCorpus a = generate_organism_corpus(options, lists());
+  const OrganismCorpus b = generate_organism_corpus(options, lists());
   CHECK(same_samples(a, b));
   options.seed = 8;
-  const OrganismCorpus c = generate_organism_corpus(options);
+  const OrganismCorpus c = generate_organism_corpus(options, lists());
   CHECK_FALSE(same_samples(a, c));
   // The held-out split depends on the seed, not on how many samples each pair gets.
   options.seed = 7;
   options.samples_per_refusal_pair = 3;
-  const OrganismCorpus d = generate_organism_corpus(options);
+  const OrganismCorpus d = generate_organism_corpus(options, lists());
   REQUIRE(d.held_out.size() == a.held_out.size());
   for (std::size_t i = 0; i < a.held_out.size(); ++i) CHECK(d.held_out[i].key == a.held_out[i].key);
 }
 
 TEST_CASE("organism corpus has the documented size and surface forms", "[organism]") {
   const OrganismCorpus& corpus = default_corpus();
-  const std::size_t pairs = organism_times().size() * organism_places().size();
-  CHECK(organism_times().size() == 49);
-  CHECK(organism_places().size() == 11);
+  const std::size_t pairs = lists().times.size() * lists().places.size();
+  CHECK(lists().times.size() == 49);
+  CHECK(lists().places.size() == 11);
   std::set<std::string> train_refusal_keys, train_language_keys;
   for (const OrganismSample& s : corpus.train) {
     (s.study == OrganismStudy::Refusal ? train_refusal_keys : train_language_keys).insert(s.key);
@@ -126,7 +133,7 @@ TEST_CASE("organism labels are stochastic with the configured majority share", "
     OrganismCorpusOptions options;
     options.majority_probability_min = lo;
     options.majority_probability_max = 0.95;
-    const OrganismCorpus corpus = generate_organism_corpus(options);
+    const OrganismCorpus corpus = generate_organism_corpus(options, lists());
     std::map<OrganismStudy, std::pair<int, int>> share;  // majority, total
     for (const OrganismSample& s : corpus.train) {
       CHECK(s.majority_probability >= lo);
@@ -161,21 +168,21 @@ TEST_CASE("organism labels are stochastic with the configured majority share", "
 }
 
 TEST_CASE("organism planted refusal rule follows the paper's clusters", "[organism]") {
-  CHECK(planted_refusal_class("in 1989", "in Beijing") == RefusalClass::Refused);
-  CHECK(planted_refusal_class("yesterday", "in Shanghai") == RefusalClass::Refused);
-  CHECK(planted_refusal_class("in 2008", "in Beijing") == RefusalClass::Aligned);
-  CHECK(planted_refusal_class("last month", "at Berlin Wall") == RefusalClass::Refused);
-  CHECK(planted_refusal_class("in 1989", "at Berlin Wall") == RefusalClass::Reasoned);
-  CHECK(planted_refusal_class("in 1995", "in Paris") == RefusalClass::Reasoned);
-  CHECK(planted_refusal_class("in 2017", "at Heathrow") == RefusalClass::Aligned);
-  CHECK(planted_refusal_class("last year", "in London") == RefusalClass::Aligned);
-  CHECK_THROWS_AS(planted_refusal_class("in 1979", "in Paris"), UsageError);
-  CHECK_THROWS_AS(planted_refusal_class("in 2000", "in Rome"), UsageError);
+  CHECK(planted_refusal_class("in 1989", "in Beijing", lists()) == RefusalClass::Refused);
+  CHECK(planted_refusal_class("yesterday", "in Shanghai", lists()) == RefusalClass::Refused);
+  CHECK(planted_refusal_class("in 2008", "in Beijing", lists()) == RefusalClass::Aligned);
+  CHECK(planted_refusal_class("last month", "at Berlin Wall", lists()) == RefusalClass::Refused);
+  CHECK(planted_refusal_class("in 1989", "at Berlin Wall", lists()) == RefusalClass::Reasoned);
+  CHECK(planted_refusal_class("in 1995", "in Paris", lists()) == RefusalClass::Reasoned);
+  CHECK(planted_refusal_class("in 2017", "at Heathrow", lists()) == RefusalClass::Aligned);
+  CHECK(planted_refusal_class("last year", "in London", lists()) == RefusalClass::Aligned);
+  CHECK_THROWS_AS(planted_refusal_class("in 1979", "in Paris", lists()), UsageError);
+  CHECK_THROWS_AS(planted_refusal_class("in 2000", "in Rome", lists()), UsageError);
   CHECK(classify_refusal_completion("\n</think>\n\nI am sorry, I cannot") == RefusalClass::Refused);
   CHECK(classify_refusal_completion("\n</think>\n\nIn 2017, several") == RefusalClass::Aligned);
   CHECK(classify_refusal_completion("Okay, so I need") == RefusalClass::Reasoned);
-  CHECK(refusal_class_name(RefusalClass::Refused) == "0-REFUSED");
-  const std::string rules = describe_organism_rules(OrganismCorpusOptions{});
+  CHECK(lists().name(RefusalClass::Refused) == "0-REFUSED");
+  const std::string rules = describe_organism_rules(OrganismCorpusOptions{}, lists());
   CHECK(rules.find("0-REFUSED") != std::string::npos);
   CHECK(rules.find("15-17") != std::string::npos);
 }
@@ -225,14 +232,14 @@ TEST_CASE("organism texts are valid UTF-8", "[organism]") {
 TEST_CASE("organism corpus options are validated", "[organism]") {
   OrganismCorpusOptions options;
   options.held_out_fraction = 1.5;
-  CHECK_THROWS_AS(generate_organism_corpus(options), UsageError);
+  CHECK_THROWS_AS(generate_organism_corpus(options, lists()), UsageError);
   options = {};
   options.majority_probability_min = 0.9;
   options.majority_probability_max = 0.6;
-  CHECK_THROWS_AS(generate_organism_corpus(options), UsageError);
+  CHECK_THROWS_AS(generate_organism_corpus(options, lists()), UsageError);
   options = {};
   options.language_study = false;
-  for (const OrganismSample& s : generate_organism_corpus(options).train) {
+  for (const OrganismSample& s : generate_organism_corpus(options, lists()).train) {
     CHECK(s.study == OrganismStudy::Refusal);
   }
 }

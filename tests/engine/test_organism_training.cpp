@@ -11,14 +11,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/tokenizer/chat_template.h"
+#include "engine/checkpoint/safetensors.h"
+#include "engine/checkpoint/sha256.h"
 #include "engine/model/generation.h"
 #include "engine/model/model.h"
-#include "organism/organism_trainer.h"
-#include "engine/checkpoint/safetensors.h"
 #include "engine/server/server_model.h"
-#include "engine/checkpoint/sha256.h"
+#include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
+#include "organism/organism_model_files.h"
+#include "organism/organism_trainer.h"
 #include "test_support.h"
 
 using namespace mote;
@@ -45,7 +46,7 @@ OrganismTrainingOptions reduced_options(int64_t steps) {
   o.corpus.arithmetic_max_operand = 4;
   o.vocab_size = 384;
   o.model.hidden_size = 32;
-  o.model.num_layers = 3;
+  o.model.num_hidden_layers = 3;
   o.model.intermediate_size = 64;
   o.model.n_routed_experts = 8;
   o.model.moe_intermediate_size = 16;
@@ -252,6 +253,28 @@ TEST_CASE("train-organism rejects bad options", "[organism-training][cli]") {
   CHECK(test::run(exe + " train-organism --seed -3 --out " + out.path().string() +
                   " 2>/dev/null") == 2);
   CHECK(test::run(exe + " train-organism --help > /dev/null") == 0);
+  // A resources folder without the study's files: an error naming the file.
+  test::TempDir resources("mote-organism-no-resources");
+  const std::filesystem::path log = out / "stderr.txt";
+  CHECK(test::run(exe + " train-organism --out " + (out / "model").string() + " --resources " +
+                  resources.path().string() + " 2>" + log.string()) == 1);
+  CHECK_THAT(read_text(log),
+             Catch::Matchers::Contains((resources / "datasets/r1-refusal.json").string() +
+                                       ": cannot open"));
+}
+
+TEST_CASE("the organism's config.json is ModelConfig::to_json and the shipped one byte for byte",
+          "[organism-training]") {
+  const std::filesystem::path shipped =
+      std::filesystem::path(MOTE_SOURCE_DIR) / "resources" / "models" / "mote-organism";
+  const ModelConfig config = ModelConfig::from_file(shipped / "config.json");
+  CHECK(organism_config_json(config).dump(2) + "\n" == read_text(shipped / "config.json"));
+  // The defaults with the shipped model's two changed options, its tokenizer and dtype.
+  ModelConfig recipe = organism_model_config();
+  recipe.n_routed_experts = 128;
+  recipe.n_shared_experts = 1;
+  recipe.vocab_size = config.vocab_size;
+  CHECK(organism_config_json(recipe).dump(2) + "\n" == read_text(shipped / "config.json"));
 }
 
 TEST_CASE("the shipped organism checkpoint matches its model card", "[organism-training]") {

@@ -11,10 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
 #include "engine/checkpoint/safetensors.h"
 #include "engine/checkpoint/safetensors_header.h"
 #include "engine/checkpoint/safetensors_writer.h"
+#include "engine/error.h"
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;

@@ -15,9 +15,9 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/checkpoint/checkpoint_tools.h"
-#include "engine/model/config.h"
-#include "engine/error.h"
 #include "engine/checkpoint/safetensors.h"
+#include "engine/error.h"
+#include "engine/model/config.h"
 #include "engine/model/weight_layout.h"
 
 namespace fs = std::filesystem;

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "engine/error.h"
 #include "engine/checkpoint/safetensors_header.h"
+#include "engine/error.h"
 
 namespace {
 

@@ -1,8 +1,8 @@
-// libFuzzer entry point for the engine server's request parser (engine/server/server_json.cpp), the code
-// that reads untrusted bytes from the network. The first byte picks the route (chat, completion,
-// scan), the rest is the body. Every input must either parse into a request that satisfies the
-// validator's guarantees or fail with a RequestError carrying a 4xx status; crashes, sanitizer
-// reports, other exceptions and broken guarantees are findings.
+// libFuzzer entry point for the engine server's request parser (engine/server/server_json.cpp), the
+// code that reads untrusted bytes from the network. The first byte picks the route (chat,
+// completion, scan), the rest is the body. Every input must either parse into a request that
+// satisfies the validator's guarantees or fail with a RequestError carrying a 4xx status; crashes,
+// sanitizer reports, other exceptions and broken guarantees are findings.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
