@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <csignal>
 #include <thread>
@@ -17,6 +18,11 @@ using namespace mote::test;
 using nlohmann::json;
 
 namespace {
+
+// Greedy v3-tiny answers this prompt with 710 tokens before its EOS, so a generation of it
+// outlasts whatever a test does meanwhile ("Tell me a long story" ends after 104 tokens, which
+// made tests that cancel or queue behind a running stream race the EOS).
+constexpr const char* kLongPrompt = "Hello";
 
 json chat_body(const std::string& content, int max_tokens = 6) {
   return {{"model", "v3-tiny"},
@@ -354,7 +360,7 @@ TEST_CASE("a full queue answers 429", "[server]") {
   // (its client aborts, which cancels it), and /mote/v1/health shows when the queue is full.
   std::atomic<bool> running{false}, release{false};
   std::thread holder([&] {
-    json body = chat_body("Tell me a long story", 4000);
+    json body = chat_body(kLongPrompt, 4000);
     body["stream"] = true;
     http("POST", s.url("/v1/chat/completions"), body.dump(), {"Content-Type: application/json"},
          [&](const std::string& got) {
@@ -389,7 +395,7 @@ TEST_CASE("two streamed requests take turns token by token", "[server]") {
   // while the long one is still streaming (with one request at a time it would wait for it).
   std::atomic<bool> running{false}, release{false}, long_done{false};
   std::thread holder([&] {
-    json body = chat_body("Tell me a long story", 4000);
+    json body = chat_body(kLongPrompt, 4000);
     body["stream"] = true;
     http("POST", s.url("/v1/chat/completions"), body.dump(), {"Content-Type: application/json"},
          [&](const std::string& got) {
@@ -422,7 +428,7 @@ TEST_CASE("two streamed requests take turns token by token", "[server]") {
 
 TEST_CASE("a client that disconnects mid-stream cancels; the next request is served", "[server]") {
   LiveServer s;
-  json body = chat_body("Tell me a long story", 2000);
+  json body = chat_body(kLongPrompt, 2000);
   body["stream"] = true;
   const auto t0 = std::chrono::steady_clock::now();
   auto aborted =
@@ -439,11 +445,23 @@ TEST_CASE("a client that disconnects mid-stream cancels; the next request is ser
 
 TEST_CASE("stop() cancels a running stream cleanly and answers 503 afterwards", "[server]") {
   auto s = std::make_unique<LiveServer>();
-  json body = chat_body("Tell me a long story", 3000);
+  // stop() is issued once the first tokens have arrived, so it lands mid-stream (a fixed sleep
+  // raced the model's EOS on fast CI).
+  json body = chat_body(kLongPrompt, 3000);
   body["stream"] = true;
+  std::atomic<bool> streaming{false};
   HttpResult r;
-  std::thread client([&] { r = post(s->url("/v1/chat/completions"), body); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::thread client([&] {
+    r = http("POST", s->url("/v1/chat/completions"), body.dump(),
+             {"Content-Type: application/json"}, [&](const std::string& got) {
+               if (sse_data(got).size() >= 3) streaming = true;
+               return true;
+             });
+  });
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!streaming && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(streaming);
   s->srv->stop();
   client.join();
   CHECK(r.status == 200);
@@ -484,7 +502,7 @@ TEST_CASE("mote-engine serve: SIGTERM cancels a running stream cleanly and exits
   close(out[0]);
   REQUIRE(line.rfind("listening on http://127.0.0.1:", 0) == 0);
   const std::string url = line.substr(13) + "/v1/chat/completions";
-  json body = chat_body("Tell me a long story", 3000);
+  json body = chat_body(kLongPrompt, 3000);
   body["stream"] = true;
   bool signalled = false;
   auto r = http("POST", url, body.dump(), {"Content-Type: application/json"},
