@@ -32,6 +32,12 @@ std::size_t count_field(const json& j, const char* event, const char* key) {
 
 }  // namespace
 
+json ScanPrompt::to_json() const {
+  if (!chat) return {{"text", text}};
+  return {{"messages", messages_to_json(messages)},
+          {"add_generation_prompt", add_generation_prompt}};
+}
+
 json ScanStart::to_json() const {
   return {{"object", "mote.scan.start"},       {"prompts", prompts},
           {"moe_layers", geometry.moe_layers}, {"n_experts", geometry.n_experts},

@@ -6,14 +6,29 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
 #include "protocol/activation_map.h"
+#include "protocol/chat_message.h"
 #include "protocol/model_geometry.h"
 #include "protocol/tuning_spec.h"
 
 namespace mote {
+
+// One prompt of a scan request: raw text, or chat messages rendered with the model's template
+// (with the generation prompt by default, as a generation renders them, so a scan's prompt map
+// equals a generation's). The client writes it with to_json(); the server parses it
+// (engine/server/server_json.h) with the limits and errors a request gets.
+struct ScanPrompt {
+  bool chat = true;
+  std::vector<ChatMessage> messages;  // chat
+  std::string text;                   // raw
+  bool add_generation_prompt = true;  // chat
+  // {"messages": [...], "add_generation_prompt": b} or {"text": "..."}.
+  nlohmann::json to_json() const;
+};
 
 struct ScanStart {
   std::size_t prompts = 0;

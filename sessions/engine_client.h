@@ -15,6 +15,7 @@
 
 #include "protocol/activation_map.h"
 #include "protocol/capture_mode.h"
+#include "protocol/chat_message.h"
 #include "protocol/model_geometry.h"
 #include "protocol/tuning_spec.h"
 #include "protocol/wire_model.h"
@@ -66,11 +67,6 @@ struct EngineClientOptions {
   std::function<void()> on_connection_failure;
 };
 
-struct ChatMessage {
-  std::string role;  // system / user / assistant
-  std::string content;
-};
-
 struct SamplingSettings {
   double temperature = 0.0;  // 0 = greedy
   double top_p = 1.0;
@@ -119,14 +115,6 @@ struct GenerationResult {
   std::vector<RoutingRow> routing;             // all rows, prompt first (capture on)
   std::optional<ActivationMap> prompt_counts;  // capture on: the engine's own prompt map
   double elapsed_ms = 0.0;                     // wall time of the request, as the client saw it
-};
-
-// One prompt of a scan: raw text or chat messages (rendered with the generation prompt, as
-// generate() renders them, so a scan's prompt map equals a generation's).
-struct ScanPrompt {
-  bool chat = true;
-  std::vector<ChatMessage> messages;
-  std::string text;
 };
 
 struct ScanOptions {

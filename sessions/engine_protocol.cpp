@@ -15,10 +15,7 @@ json generation_request_json(const GenerationRequest& request, std::int64_t seed
   json body = request.sampling.to_json();
   body["seed"] = seed;
   if (request.chat) {
-    json messages = json::array();
-    for (const auto& m : request.messages)
-      messages.push_back({{"role", m.role}, {"content", m.content}});
-    body["messages"] = std::move(messages);
+    body["messages"] = messages_to_json(request.messages);
   } else {
     body["prompt"] = request.prompt;
   }
@@ -34,15 +31,7 @@ json generation_request_json(const GenerationRequest& request, std::int64_t seed
 
 json scan_request_json(const std::vector<ScanPrompt>& prompts, const ScanOptions& options) {
   json list = json::array();
-  for (const auto& p : prompts) {
-    if (!p.chat) {
-      list.push_back({{"text", p.text}});
-      continue;
-    }
-    json messages = json::array();
-    for (const auto& m : p.messages) messages.push_back({{"role", m.role}, {"content", m.content}});
-    list.push_back({{"messages", std::move(messages)}, {"add_generation_prompt", true}});
-  }
+  for (const ScanPrompt& p : prompts) list.push_back(p.to_json());
   return {{"prompts", std::move(list)},
           {"batch_size", options.batch_size},
           {"max_tokens", 0},

@@ -35,7 +35,7 @@ class ComparisonSession : public QObject {
   const std::optional<sessions::GenerationRequest>& lastRequest(Side side) const {
     return last_request_[static_cast<int>(side)];
   }
-  const std::vector<sessions::ChatMessage>& history(Side side) const {
+  const std::vector<ChatMessage>& history(Side side) const {
     return history_[static_cast<int>(side)];
   }
 
@@ -45,8 +45,7 @@ class ComparisonSession : public QObject {
             const mote::TuningSpec& tuning);
   // Clears both histories and replays every user message, one turn after the other, with the
   // given settings and tuning.
-  bool rerun(const mote::sessions::SamplingSettings& sampling,
-             const mote::TuningSpec& tuning);
+  bool rerun(const mote::sessions::SamplingSettings& sampling, const mote::TuningSpec& tuning);
   void cancel();
   void clear();
 
@@ -73,7 +72,7 @@ class ComparisonSession : public QObject {
   QStringList pending_;  // messages still to send (a re-run)
   sessions::SamplingSettings sampling_;
   mote::TuningSpec tuning_;
-  std::array<std::vector<sessions::ChatMessage>, 2> history_;
+  std::array<std::vector<ChatMessage>, 2> history_;
   std::array<std::optional<sessions::GenerationRequest>, 2> last_request_;
   std::array<QPointer<GenerationJob>, 2> jobs_;
   std::array<bool, 2> done_{true, true};

@@ -128,9 +128,8 @@ PreparedGeneration prepare_generation(const ModelBundle& b, GenerateRequest requ
     if (request.chat) {
       if (!b.chat_template)
         invalid("this model has no chat template; use /v1/completions", "no_chat_template");
-      std::vector<ChatMessage> messages;
-      for (const auto& m : request.messages) messages.push_back({m.role, m.content});
-      ids = b.tokenizer->encode(b.chat_template->render(messages, /*add_generation_prompt=*/true));
+      ids = b.tokenizer->encode(
+          b.chat_template->render(request.messages, /*add_generation_prompt=*/true));
     } else if (request.prompt_ids) {
       ids = *request.prompt_ids;
       for (int64_t id : ids)

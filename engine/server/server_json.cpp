@@ -81,20 +81,20 @@ std::string content_text(const json& j, const std::string& where) {
   return text;
 }
 
-std::vector<Message> parse_messages(const json& j, const std::string& where,
-                                    const RequestLimits& limits) {
+std::vector<ChatMessage> parse_messages(const json& j, const std::string& where,
+                                        const RequestLimits& limits) {
   if (!j.is_array()) wrong_type(where, "an array", j);
   if (j.empty()) invalid(where + " must not be empty");
   if (j.size() > limits.max_messages)
     invalid(where + " has more than " + std::to_string(limits.max_messages) + " messages");
   static const std::set<std::string> roles = {"system", "user", "assistant", "tool"};
-  std::vector<Message> out;
+  std::vector<ChatMessage> out;
   for (size_t i = 0; i < j.size(); ++i) {
     const std::string at = where + "[" + std::to_string(i) + "]";
     if (!j[i].is_object()) wrong_type(at, "an object", j[i]);
     const json* role = field(j[i], "role");
     if (!role) invalid(at + ".role is required");
-    Message m{as_string(*role, at + ".role"), ""};
+    ChatMessage m{as_string(*role, at + ".role"), ""};
     if (!roles.count(m.role))
       invalid(at + ".role '" + m.role + "' is not one of system, user, assistant, tool");
     if (const json* c = field(j[i], "content")) m.content = content_text(*c, at + ".content");
@@ -316,6 +316,7 @@ ScanRequest parse_scan_request(std::string_view text, const RequestLimits& limit
     const json& p = (*prompts)[i];
     const std::string at = "prompts[" + std::to_string(i) + "]";
     ScanPrompt sp;
+    sp.chat = false;  // until it has messages
     if (p.is_string()) {
       sp.text = p.get<std::string>();
     } else if (p.is_object()) {

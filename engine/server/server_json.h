@@ -14,9 +14,11 @@
 
 #include "engine/server/server_errors.h"
 #include "protocol/capture_mode.h"
+#include "protocol/chat_message.h"
 #include "protocol/model_geometry.h"
 #include "protocol/tuning_spec.h"
 #include "protocol/wire_mote_options.h"
+#include "protocol/wire_scan.h"
 
 namespace mote::server {
 
@@ -33,11 +35,6 @@ struct RequestLimits {
   size_t max_stop = 4;
 };
 
-struct Message {
-  std::string role;
-  std::string content;
-};
-
 struct Sampling {  // unset: the model's generation_config.json default
   std::optional<double> temperature, top_p;
   std::optional<int64_t> top_k;
@@ -48,7 +45,7 @@ struct Sampling {  // unset: the model's generation_config.json default
 struct GenerateRequest {
   bool chat = true;
   std::string model;
-  std::vector<Message> messages;                   // chat
+  std::vector<ChatMessage> messages;               // chat
   std::string prompt;                              // completions: raw text ...
   std::optional<std::vector<int64_t>> prompt_ids;  // ... or token ids
   std::optional<int64_t> max_tokens;
@@ -57,14 +54,6 @@ struct GenerateRequest {
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
   MoteOptions mote;
-};
-
-// One prompt of a scan: raw text, or chat messages rendered with the model's template.
-struct ScanPrompt {
-  bool chat = false;
-  std::string text;
-  std::vector<Message> messages;
-  bool add_generation_prompt = true;
 };
 
 struct ScanRequest {

@@ -33,9 +33,7 @@ PreparedScan prepare_scan(const ModelBundle& b, ScanRequest request, const Reque
     try {
       if (p.chat) {
         if (!b.chat_template) invalid(at + ": this model has no chat template", "no_chat_template");
-        std::vector<ChatMessage> messages;
-        for (const auto& m : p.messages) messages.push_back({m.role, m.content});
-        ids = b.tokenizer->encode(b.chat_template->render(messages, p.add_generation_prompt));
+        ids = b.tokenizer->encode(b.chat_template->render(p.messages, p.add_generation_prompt));
       } else {
         ids = b.tokenizer->encode(p.text);
       }

@@ -9,12 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace mote {
+#include "protocol/chat_message.h"
 
-struct ChatMessage {
-  std::string role;  // "system", "user", "assistant" or (V3/R1) "tool"
-  std::string content;
-};
+namespace mote {
 
 class ChatTemplate {
  public:
