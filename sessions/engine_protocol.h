@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "protocol/wire_error.h"
-#include "sessions/engine_client.h"
+#include "sessions/engine_types.h"
 
 namespace mote::sessions {
 

@@ -1,6 +1,6 @@
-// maps_from_routing (declared in engine_client.h): a generation's routing rows -> activation maps.
+// maps_from_routing (declared in engine_types.h): a generation's routing rows -> activation maps.
 #include "protocol/expert_counting.h"
-#include "sessions/engine_client.h"
+#include "sessions/engine_types.h"
 #include "sessions/session_error.h"
 
 namespace mote::sessions {

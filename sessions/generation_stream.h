@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "sessions/engine_client.h"
+#include "sessions/engine_types.h"
 
 namespace mote::sessions {
 

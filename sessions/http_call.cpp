@@ -11,7 +11,7 @@
 #include <memory>
 #include <mutex>
 
-#include "sessions/engine_client.h"
+#include "sessions/engine_types.h"
 
 namespace mote::sessions {
 namespace {
