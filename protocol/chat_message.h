@@ -11,6 +11,7 @@ namespace mote {
 struct ChatMessage {
   std::string role;  // "system", "user", "assistant" or (V3/R1) "tool"
   std::string content;
+  friend bool operator==(const ChatMessage&, const ChatMessage&) = default;
 };
 
 // [{"role", "content"}, ...] as OpenAI's chat API writes it.

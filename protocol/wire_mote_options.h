@@ -1,8 +1,8 @@
 #pragma once
 // The "mote" field of a chat/completion/scan request: the tuning to run with and what routing to
-// capture. The client writes it with to_json(); the server parses it with its request limits
-// and error codes (engine/server/server_json.cpp) into this same struct, validating the tuning
-// with TuningSpec::validate.
+// capture. The client writes it with to_json(); the server parses it with the request's limits
+// and error codes (protocol/wire_request.cpp) into this same struct, validating the tuning with
+// TuningSpec::validate.
 #include <nlohmann/json_fwd.hpp>
 
 #include "protocol/capture_mode.h"
@@ -16,6 +16,7 @@ struct MoteOptions {
   CaptureMode capture = CaptureMode::None;
   // {"tuning": {...}, "capture": "none" | "ids" | "ids+weights"}; scans take no capture.
   nlohmann::json to_json(bool with_capture = true) const;
+  friend bool operator==(const MoteOptions&, const MoteOptions&) = default;
 };
 
 }  // namespace mote

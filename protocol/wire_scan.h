@@ -20,7 +20,7 @@ namespace mote {
 // One prompt of a scan request: raw text, or chat messages rendered with the model's template
 // (with the generation prompt by default, as a generation renders them, so a scan's prompt map
 // equals a generation's). The client writes it with to_json(); the server parses it
-// (engine/server/server_json.h) with the limits and errors a request gets.
+// (protocol/wire_request.h) with the limits and errors a request gets.
 struct ScanPrompt {
   bool chat = true;
   std::vector<ChatMessage> messages;  // chat
@@ -28,6 +28,7 @@ struct ScanPrompt {
   bool add_generation_prompt = true;  // chat
   // {"messages": [...], "add_generation_prompt": b} or {"text": "..."}.
   nlohmann::json to_json() const;
+  friend bool operator==(const ScanPrompt&, const ScanPrompt&) = default;
 };
 
 struct ScanStart {

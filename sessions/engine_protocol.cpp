@@ -1,6 +1,6 @@
 #include "sessions/engine_protocol.h"
 
-#include "protocol/wire_mote_options.h"
+#include "protocol/wire_request.h"
 #include "sessions/session_error.h"
 
 namespace mote::sessions {
@@ -12,31 +12,31 @@ void throw_protocol_error(const std::string& where, const std::string& detail) {
 }
 
 json generation_request_json(const GenerationRequest& request, std::int64_t seed) {
-  json body = request.sampling.to_json();
-  body["seed"] = seed;
+  GenerateRequest wire;
+  wire.chat = request.chat;
   if (request.chat) {
-    body["messages"] = messages_to_json(request.messages);
+    wire.messages = request.messages;
   } else {
-    body["prompt"] = request.prompt;
+    wire.prompt = request.prompt;
   }
-  if (!request.stop.empty()) body["stop"] = request.stop;
-  body["stream"] = true;
-  body["stream_options"] = {{"include_usage", true}};
-  MoteOptions mote;
-  mote.tuning = request.tuning;
-  mote.capture = request.capture;
-  body["mote"] = mote.to_json();
-  return body;
+  const SamplingSettings& s = request.sampling;
+  wire.max_tokens = s.max_tokens;
+  wire.sampling = {s.temperature, s.top_p, s.top_k, static_cast<std::uint64_t>(seed)};
+  wire.stop = request.stop;
+  wire.stream = true;
+  wire.include_usage = true;
+  wire.mote = {true, request.tuning, request.capture};
+  return wire.to_json();
 }
 
 json scan_request_json(const std::vector<ScanPrompt>& prompts, const ScanOptions& options) {
-  json list = json::array();
-  for (const ScanPrompt& p : prompts) list.push_back(p.to_json());
-  return {{"prompts", std::move(list)},
-          {"batch_size", options.batch_size},
-          {"max_tokens", 0},
-          {"weighted", options.weighted},
-          {"mote", MoteOptions{true, options.tuning, CaptureMode::None}.to_json(false)}};
+  ScanRequest wire;
+  wire.prompts = prompts;
+  wire.batch_size = options.batch_size;
+  wire.max_tokens = 0;
+  wire.weighted = options.weighted;
+  wire.mote = {true, options.tuning, CaptureMode::None};
+  return wire.to_json();
 }
 
 EngineErrorBody parse_error_json(const json& j) {

@@ -1,7 +1,8 @@
 #pragma once
-// The engine's JSON, both ways, without any I/O: request bodies for generate and scan, and the
-// parsing of error bodies; model info, routing rows and count maps are read with the
-// protocol's wire structs through read_wire(). Everything a malformed answer
+// The engine's JSON, both ways, without any I/O: the client's requests as the protocol's request
+// structs (protocol/wire_request.h, what the server parses), and the parsing of error bodies;
+// model info, routing rows and count maps are read with the protocol's wire structs through
+// read_wire(). Everything a malformed answer
 // can break throws EngineError kProtocol, prefixed with `where` ("the engine at URL").
 #include <cstdint>
 #include <string>

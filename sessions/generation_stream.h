@@ -1,10 +1,12 @@
 #pragma once
 // Assembles a GenerationResult from the SSE events of one streamed /v1/chat/completions or
-// /v1/completions answer, handing each token to the caller as it arrives.
+// /v1/completions answer (the protocol's CompletionChunks, protocol/wire_completion.h), handing
+// each token to the caller as it arrives.
 #include <atomic>
 #include <functional>
 #include <string>
 
+#include "protocol/wire_completion.h"
 #include "sessions/engine_types.h"
 
 namespace mote::sessions {
@@ -29,7 +31,7 @@ class GenerationStream {
   GenerationResult finish(std::int64_t sent_seed);
 
  private:
-  void read_mote(const nlohmann::json& mote, std::vector<RoutingRow>& rows);
+  void read_mote(MoteReply&& mote, std::vector<RoutingRow>& rows);
   void emit(TokenEvent&& event);
 
   bool chat_;
@@ -39,7 +41,6 @@ class GenerationStream {
   GenerationResult result_;
   ModelGeometry geometry_;  // from the "mote" header
   bool has_header_ = false;
-  bool has_seed_ = false;
   bool has_usage_ = false;
   bool done_ = false;
   int tokens_ = 0;

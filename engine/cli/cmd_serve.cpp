@@ -31,7 +31,7 @@ extern "C" void on_stop_signal(int sig) {
 }  // namespace
 
 int run_serve_command(int argc, char** argv) {
-  const server::RequestLimits d;
+  const RequestLimits d;
   cli::ArgParser parser(
       "mote-engine serve",
       "Serves a checkpoint directory (config.json, safetensors, tokenizer.json,\n"

@@ -12,6 +12,7 @@
 #include "engine/server/server_edge.h"
 #include "engine/server/server_engine_worker.h"
 #include "engine/server/server_generate.h"
+#include "engine/server/server_json.h"
 #include "engine/server/server_scan.h"
 #include "engine/server/server_security.h"
 #include "engine/server/server_sse.h"

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "engine/server/server_json.h"
 #include "engine/server/server_model.h"
+#include "protocol/wire_request.h"
 
 namespace mote::server {
 

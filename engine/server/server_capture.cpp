@@ -43,12 +43,6 @@ std::vector<RoutingRow> routing_rows(const RoutingTrace& trace, int64_t position
   return rows;
 }
 
-nlohmann::json routing_rows_json(const std::vector<RoutingRow>& rows) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& r : rows) out.push_back(r.to_json());
-  return out;
-}
-
 ActivationMap activation_map_of(const at::Tensor& counts_in) {
   const at::Tensor counts = counts_in.to(at::kFloat).contiguous();
   ActivationMap map(static_cast<std::size_t>(counts.size(0)),

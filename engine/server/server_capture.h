@@ -1,11 +1,11 @@
 #pragma once
 // Routing capture on the wire: RoutingTrace tensors turned into the protocol's routing rows and
-// activation maps (protocol/wire_routing.h writes their JSON; format in docs/server-api.md).
+// activation maps (protocol/wire_routing.h and wire_completion.h write their JSON; format in
+// docs/server-api.md).
 #include <cstdint>
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <nlohmann/json.hpp>
 
 #include "engine/model/routing.h"
 #include "protocol/activation_map.h"
@@ -20,8 +20,6 @@ namespace mote::server {
 std::vector<RoutingRow> routing_rows(const RoutingTrace& trace, int64_t position, int64_t n_prompt,
                                      const std::vector<int64_t>& tokens, CaptureMode mode,
                                      bool before);
-// The rows' JSON array.
-nlohmann::json routing_rows_json(const std::vector<RoutingRow>& rows);
 
 // [n_moe, n_experts] float counts (RoutingTrace::activation_counts) as an ActivationMap.
 ActivationMap activation_map_of(const at::Tensor& counts);

@@ -75,6 +75,8 @@ Handler json_post(Handler handler) {
       handler(req, res);
     } catch (const RequestError& e) {
       reply_error(res, e);
+    } catch (const InvalidRequest& e) {
+      reply_error(res, as_request_error(e));
     } catch (const std::exception& e) {
       reply_error(res, internal_error(e.what()));
     }

@@ -88,6 +88,8 @@ std::string error_body(const RequestError& e) {
 
 RequestError as_request_error(const std::exception& e) {
   if (const auto* r = dynamic_cast<const RequestError*>(&e)) return *r;
+  if (const auto* w = dynamic_cast<const InvalidRequest*>(&e))
+    return invalid_request(w->what(), w->code);
   return engine_error(e.what());
 }
 

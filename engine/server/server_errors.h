@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "protocol/wire_error.h"
+
 namespace mote::server {
 
 struct RequestError : std::runtime_error {
@@ -34,8 +36,9 @@ RequestError http_error(int status, const std::string& method, const std::string
 
 // {"error": {"message", "type", "code"}}, dumped with invalid UTF-8 replaced (never throws).
 std::string error_body(const RequestError& error);
-// The RequestError for any exception escaping request work: RequestError as is, anything else
-// an engine error (500).
+// The RequestError for any exception escaping request work: RequestError as is, a request body
+// the protocol's parser refused (InvalidRequest) a 400 with its code, anything else an engine
+// error (500).
 RequestError as_request_error(const std::exception& e);
 
 }  // namespace mote::server

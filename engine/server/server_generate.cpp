@@ -4,13 +4,16 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <random>
 
 #include "engine/error.h"
 #include "engine/server/server_capture.h"
 #include "engine/server/server_engine_worker.h"
+#include "engine/server/server_json.h"
 #include "engine/server/server_stop.h"
 #include "engine/tokenizer/tokenizer_streaming_decoder.h"
+#include "protocol/wire_completion.h"
 
 namespace mote::server {
 namespace {
@@ -24,8 +27,8 @@ using json = nlohmann::json;
 // What one generated token adds to the reply.
 struct TokenOut {
   std::string text;
-  json routing;        // rows, when capturing
-  json prompt_counts;  // first token only, when capturing
+  std::vector<RoutingRow> routing;             // rows, when capturing
+  std::optional<ActivationMap> prompt_counts;  // first token only, when capturing
 };
 
 struct RunSummary {
@@ -56,11 +59,10 @@ RunSummary execute(const ModelBundle& b, Generator& g, const PreparedGeneration&
     if (std::find(eos.begin(), eos.end(), ev.token) == eos.end())
       out.text = stop.push(decoder.push(ev.token));
     if (ev.routing) {
-      out.routing = routing_rows_json(
-          routing_rows(*ev.routing, ev.routing_position, n_prompt, tokens, mode, before));
+      out.routing = routing_rows(*ev.routing, ev.routing_position, n_prompt, tokens, mode, before);
       if (ev.index == 0)
-        out.prompt_counts = activation_map_to_json(
-            activation_map_of(ev.routing->activation_counts(b.geometry.n_experts, 0, n_prompt)));
+        out.prompt_counts =
+            activation_map_of(ev.routing->activation_counts(b.geometry.n_experts, 0, n_prompt));
     }
     s.text += out.text;
     if (!emit(std::move(out))) {
@@ -85,36 +87,21 @@ RunSummary execute(const ModelBundle& b, Generator& g, const PreparedGeneration&
   return s;
 }
 
-json usage_json(const PreparedGeneration& p, int64_t completion) {
-  const auto prompt = static_cast<int64_t>(p.engine.prompt.size());
-  return {{"prompt_tokens", prompt},
-          {"completion_tokens", completion},
-          {"total_tokens", prompt + completion}};
+Usage usage_of(const PreparedGeneration& p, int64_t completion) {
+  return {static_cast<int64_t>(p.engine.prompt.size()), completion};
 }
 
-json mote_header(const ModelBundle& b, const PreparedGeneration& p) {
-  return {{"moe_layers", b.geometry.moe_layers},
-          {"top_k", b.geometry.top_k},
-          {"n_experts", b.geometry.n_experts},
-          {"capture", capture_mode_name(p.request.mote.capture)},
-          {"tuning", p.request.mote.tuning.to_json()},
-          {"seed", p.engine.sampling.seed}};
+MoteHeader mote_header(const ModelBundle& b, const PreparedGeneration& p) {
+  return {b.geometry, p.request.mote.capture, p.request.mote.tuning, p.engine.sampling.seed};
 }
 
-json chunk_base(const ModelBundle& b, const PreparedGeneration& p) {
-  return {{"id", p.id},
-          {"object", p.request.chat ? "chat.completion.chunk" : "text_completion"},
-          {"created", p.created},
-          {"model", b.id}};
-}
-
-json choice_delta(const PreparedGeneration& p, const std::string& text, const json& finish) {
-  if (p.request.chat)
-    return {{"index", 0},
-            {"delta", {{"content", text}}},
-            {"logprobs", nullptr},
-            {"finish_reason", finish}};
-  return {{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}};
+CompletionChunk chunk_base(const ModelBundle& b, const PreparedGeneration& p) {
+  CompletionChunk c;
+  c.chat = p.request.chat;
+  c.id = p.id;
+  c.created = p.created;
+  c.model = b.id;
+  return c;
 }
 
 }  // namespace
@@ -186,39 +173,36 @@ Reply run_generation(const ModelBundle& b, Generator& g, const PreparedGeneratio
                      const std::atomic<bool>& stopping) {
   if (stopping) return error_reply(shutting_down());
   try {
-    json rows = json::array(), counts;
+    std::vector<RoutingRow> rows;
+    std::optional<ActivationMap> counts;
     std::string tail;
     const RunSummary s = execute(
         b, g, p, stopping,
         [&](TokenOut&& t) {
           for (auto& r : t.routing) rows.push_back(std::move(r));
-          if (!t.prompt_counts.is_null()) counts = std::move(t.prompt_counts);
+          if (t.prompt_counts) counts = std::move(t.prompt_counts);
           return true;
         },
         tail);
     if (s.finish_reason == "cancelled" && stopping) return error_reply(shutting_down());
-    json choice = p.request.chat ? json{{"index", 0},
-                                        {"message", {{"role", "assistant"}, {"content", s.text}}},
-                                        {"logprobs", nullptr},
-                                        {"finish_reason", s.finish_reason}}
-                                 : json{{"index", 0},
-                                        {"text", s.text},
-                                        {"logprobs", nullptr},
-                                        {"finish_reason", s.finish_reason}};
-    json body = {{"id", p.id},
-                 {"object", p.request.chat ? "chat.completion" : "text_completion"},
-                 {"created", p.created},
-                 {"model", b.id},
-                 {"choices", json::array({choice})},
-                 {"usage", usage_json(p, s.completion_tokens)}};
+    CompletionReply reply;
+    reply.chat = p.request.chat;
+    reply.id = p.id;
+    reply.created = p.created;
+    reply.model = b.id;
+    reply.text = s.text;
+    reply.finish_reason = s.finish_reason;
+    reply.usage = usage_of(p, s.completion_tokens);
     if (p.request.mote.present) {
-      json m = mote_header(b, p);
+      MoteReply m;
+      m.header = mote_header(b, p);
       if (p.request.mote.capture != CaptureMode::None) {
-        m["routing"] = std::move(rows);
-        m["prompt_counts"] = std::move(counts);
+        m.routing = std::move(rows);
+        m.prompt_counts = std::move(counts);
       }
-      body["mote"] = std::move(m);
+      reply.mote = std::move(m);
     }
+    const json body = reply.to_json();
     return {200, dump(body)};
   } catch (const std::exception& e) {
     return error_reply(e);
@@ -240,13 +224,10 @@ void run_generation_stream(const ModelBundle& b, Generator& g, const PreparedGen
   try {
     const bool capture = p.request.mote.capture != CaptureMode::None;
     if (p.request.chat) {  // OpenAI's first chunk announces the role
-      json first = chunk_base(b, p);
-      first["choices"] = json::array({{{"index", 0},
-                                       {"delta", {{"role", "assistant"}, {"content", ""}}},
-                                       {"logprobs", nullptr},
-                                       {"finish_reason", nullptr}}});
-      if (p.request.mote.present) first["mote"] = mote_header(b, p);
-      if (!ch.push(sse_event(first))) {
+      CompletionChunk first = chunk_base(b, p);
+      first.choice = CompletionChunk::Choice{true, "", std::nullopt};
+      if (p.request.mote.present) first.mote = MoteReply{mote_header(b, p), {}, {}};
+      if (!ch.push(sse_event(first.to_json()))) {
         ch.close();
         return;
       }
@@ -258,33 +239,31 @@ void run_generation_stream(const ModelBundle& b, Generator& g, const PreparedGen
         [&](TokenOut&& t) {
           // Without capture a token that completes no text (UTF-8 held back) sends nothing.
           if (!capture && t.text.empty()) return !ch.cancelled();
-          json chunk = chunk_base(b, p);
-          chunk["choices"] = json::array({choice_delta(p, t.text, nullptr)});
+          CompletionChunk chunk = chunk_base(b, p);
+          chunk.choice = CompletionChunk::Choice{false, std::move(t.text), std::nullopt};
           if (capture) {
-            json m = {{"routing", std::move(t.routing)}};
-            if (first_token && !p.request.chat) m.update(mote_header(b, p));
-            if (!t.prompt_counts.is_null()) m["prompt_counts"] = std::move(t.prompt_counts);
-            chunk["mote"] = std::move(m);
+            MoteReply m;
+            if (first_token && !p.request.chat) m.header = mote_header(b, p);
+            m.routing = std::move(t.routing);
+            m.prompt_counts = std::move(t.prompt_counts);
+            chunk.mote = std::move(m);
           }
           first_token = false;
-          return ch.push(sse_event(chunk));
+          return ch.push(sse_event(chunk.to_json()));
         },
         tail);
     if (ch.cancelled()) {
       ch.close();
       return;
     }
-    json last = chunk_base(b, p);
-    last["choices"] = json::array({choice_delta(p, tail, s.finish_reason)});
-    if (p.request.chat)
-      last["choices"][0]["delta"] = tail.empty() ? json::object() : json{{"content", tail}};
-    last["usage"] = usage_json(p, s.completion_tokens);
-    ch.push(sse_event(last));
+    CompletionChunk last = chunk_base(b, p);
+    last.choice = CompletionChunk::Choice{false, tail, s.finish_reason};
+    last.usage = usage_of(p, s.completion_tokens);
+    ch.push(sse_event(last.to_json()));
     if (p.request.include_usage) {
-      json usage = chunk_base(b, p);
-      usage["choices"] = json::array();
-      usage["usage"] = usage_json(p, s.completion_tokens);
-      ch.push(sse_event(usage));
+      CompletionChunk usage = chunk_base(b, p);
+      usage.usage = usage_of(p, s.completion_tokens);
+      ch.push(sse_event(usage.to_json()));
     }
     ch.push(kSseDone);
     ch.close();

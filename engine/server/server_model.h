@@ -12,10 +12,10 @@
 
 #include "engine/model/device_map.h"
 #include "engine/model/model.h"
-#include "engine/server/server_json.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
 #include "protocol/wire_model.h"
+#include "protocol/wire_request.h"
 
 namespace mote::server {
 

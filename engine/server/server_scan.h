@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "engine/model/generation.h"
-#include "engine/server/server_json.h"
 #include "engine/server/server_model.h"
 #include "engine/server/server_sse.h"
+#include "protocol/wire_request.h"
 
 namespace mote::server {
 

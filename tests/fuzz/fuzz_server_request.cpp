@@ -1,19 +1,22 @@
-// libFuzzer entry point for the engine server's request parser (engine/server/server_json.cpp), the
-// code that reads untrusted bytes from the network. The first byte picks the route (chat,
-// completion, scan), the rest is the body. Every input must either parse into a request that
-// satisfies the validator's guarantees or fail with a RequestError carrying a 4xx status; crashes,
-// sanitizer reports, other exceptions and broken guarantees are findings.
+// libFuzzer entry point for the request parser (protocol/wire_request.cpp), the code that reads
+// untrusted bytes from the network. The first byte picks the route (chat, completion, scan), the
+// rest is the body. Every input must either parse into a request that satisfies the validator's
+// guarantees and reads back unchanged from its own to_json() (what the client sends), or fail
+// with an InvalidRequest the server answers with a 400; crashes, sanitizer reports, other
+// exceptions and broken guarantees are findings.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "engine/server/server_errors.h"
 #include "engine/server/server_json.h"
 #include "engine/server/server_stop.h"
 #include "protocol/error.h"
 
 namespace {
 
+using namespace mote;
 using namespace mote::server;
 
 const mote::ModelGeometry kGeometry{{3, 4, 5, 7}, 16, 4};
@@ -63,12 +66,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const RequestLimits l = limits();
   try {
     switch (data[0] % 3) {
-      case 0:
-        check_generate(parse_chat_request(body, l, kGeometry), l);
+      case 0: {
+        const GenerateRequest r = parse_chat_request(body, l, kGeometry);
+        check_generate(r, l);
+        if (!(parse_chat_request(dump(r.to_json()), l, kGeometry) == r)) __builtin_trap();
         break;
-      case 1:
-        check_generate(parse_completion_request(body, l, kGeometry), l);
+      }
+      case 1: {
+        const GenerateRequest r = parse_completion_request(body, l, kGeometry);
+        check_generate(r, l);
+        if (!(parse_completion_request(dump(r.to_json()), l, kGeometry) == r)) __builtin_trap();
         break;
+      }
       default: {
         const ScanRequest s = parse_scan_request(body, l, kGeometry);
         if (s.prompts.empty() || static_cast<int64_t>(s.prompts.size()) > l.max_scan_prompts)
@@ -76,11 +85,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (s.batch_size < 1 || s.batch_size > l.max_scan_batch) __builtin_trap();
         if (s.max_tokens < 0 || s.max_tokens > l.max_tokens) __builtin_trap();
         check_mote(s.mote);
+        if (!(parse_scan_request(dump(s.to_json()), l, kGeometry) == s)) __builtin_trap();
       }
     }
-  } catch (const RequestError& e) {
-    if (e.status < 400 || e.status >= 500) __builtin_trap();
-    (void)error_body(e);  // must not throw on any message
+  } catch (const InvalidRequest& e) {
+    const RequestError answer = as_request_error(e);
+    if (answer.status != 400 || answer.code != e.code) __builtin_trap();
+    (void)error_body(answer);  // must not throw on any message
   }
   return 0;
 }

@@ -1,27 +1,30 @@
-// The server's torch-free pieces: request parsing/validation, stop strings, key checks.
+// The request bodies on the wire: the server's parser (types, limits, the tuning's one rule set,
+// each refusal an InvalidRequest naming the field) and the client's to_json(), which the parser
+// reads back unchanged.
 #include <catch2/catch.hpp>
+
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
-#include "engine/error.h"
-#include "engine/server/server_json.h"
-#include "engine/server/server_security.h"
-#include "engine/server/server_stop.h"
+#include "protocol/tuning_spec.h"
+#include "protocol/wire_request.h"
 
-using namespace mote::server;
+using namespace mote;
 using nlohmann::json;
 
 namespace {
 
-mote::ModelGeometry geometry() {
+ModelGeometry geometry() {
   return {{1, 2, 3}, 16, 4};
 }
 
+// The HTTP status the server answers: 400 for every refused body, 0 when it parses.
 int status_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const RequestError& e) {
-    return e.status;
+  } catch (const InvalidRequest&) {
+    return 400;
   }
   return 0;
 }
@@ -29,15 +32,24 @@ int status_of(const std::function<void()>& f) {
 std::string message_of(const std::function<void()>& f) {
   try {
     f();
-  } catch (const RequestError& e) {
+  } catch (const InvalidRequest& e) {
     return e.what();
+  }
+  return "";
+}
+
+std::string code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InvalidRequest& e) {
+    return e.code;
   }
   return "";
 }
 
 }  // namespace
 
-TEST_CASE("chat request fields are parsed with their types", "[server]") {
+TEST_CASE("chat request fields are parsed with their types", "[protocol]") {
   const RequestLimits limits;
   const auto r = parse_chat_request(
       R"({"model": "m", "messages": [{"role": "system", "content": "s"},
@@ -60,7 +72,7 @@ TEST_CASE("chat request fields are parsed with their types", "[server]") {
   CHECK(r.mote.tuning == mote::TuningSpec{{{1, 3}}, {{2, 15}}});
 }
 
-TEST_CASE("malformed and out-of-range requests are 400 with the reason", "[server]") {
+TEST_CASE("malformed and out-of-range requests are 400 with the reason", "[protocol]") {
   const RequestLimits limits;
   const auto g = geometry();
   auto chat = [&](const std::string& body) {
@@ -119,7 +131,7 @@ TEST_CASE("malformed and out-of-range requests are 400 with the reason", "[serve
   CHECK(message_of(chat(std::string(100, '['))).find("nests deeper") != std::string::npos);
 }
 
-TEST_CASE("completion prompts and scans are validated", "[server]") {
+TEST_CASE("completion prompts and scans are validated", "[protocol]") {
   const RequestLimits limits;
   const auto g = geometry();
   CHECK(parse_completion_request(R"({"prompt": "abc"})", limits, g).prompt == "abc");
@@ -147,36 +159,67 @@ TEST_CASE("completion prompts and scans are validated", "[server]") {
   CHECK(status_of([&] { parse_scan_request(R"({"prompts": ["a", "b", "c"]})", small, g); }) == 400);
 }
 
-TEST_CASE("stop strings are held back until they cannot match", "[server]") {
-  StopMatcher m({"STOP", "xy"});
-  CHECK(m.push("hello S") == "hello ");
-  CHECK(m.push("T") == "");
-  CHECK(m.push("ar") == "STar");
-  CHECK(m.push(" x") == " ");
-  CHECK(m.push("y and more") == "");
-  CHECK(m.matched());
-  StopMatcher n({"END"});
-  CHECK(n.push("abcE") == "abc");
-  CHECK(n.finish() == "E");
+TEST_CASE("refusals carry a machine-readable code", "[protocol]") {
+  const RequestLimits limits;
+  const auto g = geometry();
+  const std::string msgs = R"("messages": [{"role": "user", "content": "hi"}])";
+  auto chat = [&](const std::string& body) {
+    return [&, body] { parse_chat_request(body, limits, g); };
+  };
+  CHECK(code_of(chat("{")) == "invalid_json");
+  CHECK(code_of(chat("{\"messages\": 1}")) == "invalid_type");
+  CHECK(code_of(chat("{" + msgs + ", \"mote\": {\"tuning\": {\"suppress\": [[9, 1]]}}}")) ==
+        "invalid_expert");
+  CHECK(code_of(chat("{" + msgs + ", \"mote\": {\"x\": 1}}")) == "unknown_field");
+  CHECK(code_of(chat("{" + msgs + ", \"logprobs\": true}")) == "unsupported");
+  CHECK(code_of(chat(std::string(100, '['))) == "too_deep");
 }
 
-TEST_CASE("API keys are checked in full, bind policy needs a key off loopback", "[server]") {
-  CHECK(constant_time_equal("secret", "secret"));
-  CHECK_FALSE(constant_time_equal("secret", "secreT"));
-  CHECK_FALSE(constant_time_equal("secret", "secret2"));
-  CHECK_FALSE(constant_time_equal("", "x"));
-  CHECK(authorized("Bearer k3y", "k3y"));
-  CHECK(authorized("bearer k3y", "k3y"));
-  CHECK_FALSE(authorized("Bearer k3", "k3y"));
-  CHECK_FALSE(authorized("k3y", "k3y"));
-  CHECK_FALSE(authorized("", "k3y"));
-  CHECK(is_loopback_host("127.0.0.1"));
-  CHECK(is_loopback_host("127.1.2.3"));
-  CHECK(is_loopback_host("::1"));
-  CHECK(is_loopback_host("localhost"));
-  CHECK_FALSE(is_loopback_host("0.0.0.0"));
-  CHECK_FALSE(is_loopback_host("192.168.1.2"));
-  CHECK_THROWS_AS(check_bind_policy("0.0.0.0", std::nullopt), mote::UsageError);
-  CHECK_NOTHROW(check_bind_policy("0.0.0.0", std::string("key")));
-  CHECK_NOTHROW(check_bind_policy("127.0.0.1", std::nullopt));
+TEST_CASE("what the client writes is what the server reads", "[protocol]") {
+  const RequestLimits limits;
+  const auto g = geometry();
+
+  GenerateRequest chat;
+  chat.model = "m";
+  chat.messages = {{"system", "be brief"}, {"user", "Hi \xc3\xa9"}};
+  chat.max_tokens = 12;
+  chat.sampling = {0.7, 0.95, 40, ~std::uint64_t{0} - 5};  // a seed above INT64_MAX
+  chat.stop = {"\n\n", "END"};
+  chat.stream = true;
+  chat.include_usage = true;
+  chat.mote.present = true;
+  chat.mote.tuning = TuningSpec{{{1, 3}, {2, 0}}, {{3, 15}}};
+  chat.mote.capture = CaptureMode::IdsAndWeights;
+  const json chat_body = chat.to_json();
+  CHECK(chat_body.at("seed") == -6);  // signed on the wire, as OpenAI's seeds are
+  CHECK(parse_chat_request(chat_body.dump(), limits, g) == chat);
+
+  GenerateRequest text;
+  text.chat = false;
+  text.prompt = "Once upon a time";
+  CHECK_FALSE(text.to_json().contains("mote"));
+  CHECK_FALSE(text.to_json().contains("temperature"));
+  CHECK(parse_completion_request(text.to_json().dump(), limits, g) == text);
+  GenerateRequest ids = text;
+  ids.prompt.clear();
+  ids.prompt_ids = std::vector<std::int64_t>{0, 5, 17};
+  ids.sampling.temperature = 0.0;
+  CHECK(parse_completion_request(ids.to_json().dump(), limits, g) == ids);
+
+  ScanRequest scan;
+  ScanPrompt raw;
+  raw.chat = false;
+  raw.text = "What is 2 plus 3?";
+  ScanPrompt turn;
+  turn.messages = {{"user", "Where is the Louvre?"}};
+  turn.add_generation_prompt = false;
+  scan.prompts = {raw, turn};
+  scan.batch_size = 4;
+  scan.weighted = true;
+  scan.max_tokens = 16;
+  scan.sampling.seed = 7;
+  scan.mote.present = true;
+  scan.mote.tuning = TuningSpec{{{2, 2}}, {}};
+  CHECK_FALSE(scan.to_json().at("mote").contains("capture"));  // a scan captures counts only
+  CHECK(parse_scan_request(scan.to_json().dump(), limits, g) == scan);
 }
