@@ -11,6 +11,7 @@
 #include "engine/model/generation.h"
 #include "engine/server/server_edge.h"
 #include "engine/server/server_engine_worker.h"
+#include "engine/server/server_errors.h"
 #include "engine/server/server_generate.h"
 #include "engine/server/server_json.h"
 #include "engine/server/server_scan.h"

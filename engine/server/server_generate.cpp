@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/server/server_capture.h"
 #include "engine/server/server_engine_worker.h"
+#include "engine/server/server_errors.h"
 #include "engine/server/server_json.h"
 #include "engine/server/server_stop.h"
 #include "engine/tokenizer/tokenizer_streaming_decoder.h"
