@@ -5,13 +5,10 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 
+#include "engine/model/cpu_features.h"
+
 namespace mote {
 namespace {
-
-bool cpu_has_avx2_fma() {
-  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return ok;
-}
 
 // Weight element loaders: 8 consecutive weights widened to fp32.
 struct Bf16Row {
