@@ -7,11 +7,6 @@ bool cpu_has_avx2_fma() {
   return ok;
 }
 
-bool cpu_has_avx512() {
-  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-  return ok;
-}
-
 bool cpu_has_fast_bf16_gemm() {
   static const bool ok = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
                          __builtin_cpu_supports("avx512dq");

@@ -6,9 +6,6 @@ namespace mote {
 // AVX2 + FMA: the GEMV kernel (engine/model/gemv.h).
 bool cpu_has_avx2_fma();
 
-// AVX-512 F + BW: the GEMV kernel's bf16 path.
-bool cpu_has_avx512();
-
 // AVX-512 BW/VL/DQ, the ISA libtorch requires before it sends bf16 GEMMs to oneDNN (ATen's
 // mkldnn_bf16_device_check): there a bf16 GEMM reads the stored weight and runs near the cores'
 // peak (with AVX-512 BF16, e.g. Sapphire Rapids, natively). Without it libtorch's bf16 GEMM is a

@@ -2,9 +2,10 @@
 // Batch-1 decode is a chain of matrix-vector products that must stream weights at memory speed.
 // libtorch 1.13's CPU bf16 GEMV runs at ~1.3 GB/s on this class of machine (fp32 through OpenBLAS
 // at ~5 GB/s), far below the ~22 GB/s bandwidth, so small-batch products of a contiguous bf16 or
-// fp32 weight go through this kernel instead (weights read once with software prefetch, fp32
-// accumulation): AVX2, or for bf16 weights on AVX-512 CPUs a 32-wide kernel over two rows at a
-// time. Each output row is summed in one fixed order whatever the number of rows of x.
+// fp32 weight go through this AVX2 kernel instead (weights read once with software prefetch, fp32
+// accumulation; each output row summed in one fixed order whatever the number of rows of x). On
+// AVX-512 CPUs bf16 products skip it: libtorch's oneDNN GEMM reads bf16 faster there at every
+// batch size (engine/model/weights.cpp).
 #include <ATen/ATen.h>
 
 namespace mote {

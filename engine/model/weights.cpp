@@ -20,6 +20,14 @@ at::Tensor LinearWeight::materialize(at::ScalarType dtype) const {
 }
 
 at::Tensor linear(const at::Tensor& x, const LinearWeight& w) {
+  // bf16 on AVX-512 CPUs (cpu_features.h): libtorch's bf16 GEMM is oneDNN's, reads the stored
+  // weight as is and beats both our GEMV and an fp32 copy through OpenBLAS at every batch size.
+  // Measured with ../shared/refbench/compare.sh --layers 1 --quick --threads 2 (engine / DeepSeek's
+  // reference, one run each): this path 1.13 decode, 1.04 prefill-128, 0.99 prefill-512; GEMV up
+  // to 8 rows and oneDNN above 0.74 / 0.84 / 0.98 (the full-size figures for fp32 through
+  // OpenBLAS: prefill 0.09-0.12).
+  if (x.device().is_cpu() && x.scalar_type() == at::kBFloat16 && cpu_has_fast_bf16_gemm())
+    return at::linear(x, w.materialize(at::kBFloat16));
   // Few rows (decode): stream the stored weight once through the GEMV kernel, converting on the
   // fly, instead of materializing a converted copy.
   if (!w.is_fp8() && x.numel() / x.size(-1) <= kGemvMaxRows) {
@@ -30,11 +38,9 @@ at::Tensor linear(const at::Tensor& x, const LinearWeight& w) {
       return gemv(x2, w.weight).view(shape);
     }
   }
-  // libtorch's CPU bf16 GEMM is oneDNN's where the CPU has AVX-512 (cpu_features.h): the stored
-  // bf16 weight is read as is, at ~4x the speed of an fp32 copy through OpenBLAS (measured here,
-  // one thread, [128, 2048] x [1408, 2048]: 656 against 148 GFLOP/s). Without AVX-512 libtorch's
-  // bf16 GEMM is a slow reference loop: compute bf16 products in fp32 there.
-  if (x.device().is_cpu() && x.scalar_type() == at::kBFloat16 && !cpu_has_fast_bf16_gemm())
+  // Without AVX-512 libtorch's bf16 GEMM is a slow reference loop: compute bf16 products in fp32
+  // there (with AVX-512, one thread, [128, 2048] x [1408, 2048]: oneDNN 656 GFLOP/s, this 148).
+  if (x.device().is_cpu() && x.scalar_type() == at::kBFloat16)
     return at::linear(x.to(at::kFloat), w.materialize(at::kFloat)).to(at::kBFloat16);
   return at::linear(x, w.materialize(x.scalar_type()));
 }
