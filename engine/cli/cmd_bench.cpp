@@ -129,6 +129,41 @@ double decode_rate(Generator& gen, const std::vector<int64_t>& prompt, int64_t t
   return static_cast<double>(r.tokens.size() - 1) / r.decode_seconds;
 }
 
+// B sequences decoding together: one [B, 1] forward per step on one cache (a static batch of
+// equal-length random prompts; what continuous batching in `serve` runs per step).
+struct BatchDecode {
+  double tokens_per_second = 0;  // aggregate over the batch
+  double experts_per_layer = 0;  // mean distinct routed experts one step reads per MoE layer
+};
+
+BatchDecode batch_decode_rate(Transformer& model, int64_t batch, int64_t steps, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  at::Tensor tokens = at::empty({batch, 8}, at::kLong);
+  for (int64_t i = 0; i < tokens.numel(); ++i)
+    tokens.data_ptr<int64_t>()[i] = static_cast<int64_t>(rng() % 32000);
+  KVCache cache = model.new_cache();
+  at::Tensor next = model.forward(tokens, cache).reshape({batch, -1}).argmax(-1);  // [B]
+  const int64_t n_moe = static_cast<int64_t>(model.config().moe_layers().size());
+  double distinct = 0, seconds = 0;
+  for (int64_t step = 0; step < steps; ++step) {
+    RoutingCapture capture;
+    ForwardOptions options;
+    options.capture = &capture;
+    const auto t0 = clock_type::now();
+    next = model.forward(next.unsqueeze(1), cache, options).reshape({batch, -1}).argmax(-1);
+    seconds += seconds_since(t0);
+    // ids: [n_moe, 1, k] per sequence -> distinct experts per layer over the batch
+    const std::vector<RoutingTrace> traces = capture.take(batch, 1, 0);
+    std::vector<at::Tensor> ids;
+    for (const RoutingTrace& t : traces) ids.push_back(t.ids.reshape({n_moe, -1}));
+    const at::Tensor all = at::cat(ids, 1);  // [n_moe, B * k]
+    for (int64_t l = 0; l < n_moe; ++l)
+      distinct += static_cast<double>(std::get<0>(at::_unique(all[l])).numel());
+  }
+  return {static_cast<double>(batch * steps) / seconds,
+          distinct / static_cast<double>(steps * n_moe)};
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -153,12 +188,19 @@ int run_bench_command(int argc, char** argv) {
       .option("--decode", "N", "decode steps per measurement", "24")
       .option("--prefill", "N", "prefill tokens", "128")
       .option("--rounds", "N", "measurement rounds (median reported)", "3")
+      .option("--batch", "B",
+              "also decode B sequences together and report batch_speedup against batch 1 and "
+              "the bound for that batch (1: off)",
+              "1")
       .option("--threads", "N", "CPU threads",
               std::to_string(std::max(1u, std::thread::hardware_concurrency())))
       .option("--dir", "DIR",
               "where to write the synthetic checkpoint (default: /dev/shm or temp)");
   const cli::ParsedArgs args = parser.parse(std::vector<std::string>(argv + 1, argv + argc));
   at::set_num_threads(args.int_value("--threads"));
+  const int64_t batch = args.int_value("--batch");
+  if (batch < 1 || batch > 256)
+    throw UsageError("--batch must be in [1, 256], got " + std::to_string(batch));
 
   const int64_t hidden = args.int_value("--hidden"), experts = args.int_value("--experts"),
                 top_k = args.int_value("--top-k"), inter = args.int_value("--moe-intermediate"),
@@ -242,6 +284,34 @@ int run_bench_command(int argc, char** argv) {
             << "-token prompt)\n";
   std::cout << "routing capture slowdown: " << 100.0 * (decode_tps / capture_tps - 1) << " %\n";
   std::cout << "10-expert tuning slowdown: " << 100.0 * (decode_tps / tuned_tps - 1) << " %\n";
+  if (batch > 1) {
+    // Batch 1 and batch B the same way (static batch, one forward per step), interleaved.
+    std::vector<double> one, many, union_sizes;
+    for (int64_t round = 0; round < args.int_value("--rounds"); ++round) {
+      one.push_back(batch_decode_rate(*model, 1, decode, 100 + round).tokens_per_second);
+      const BatchDecode b = batch_decode_rate(*model, batch, decode, 200 + round);
+      many.push_back(b.tokens_per_second);
+      union_sizes.push_back(b.experts_per_layer);
+    }
+    // A step reads the non-expert weights once and each distinct chosen expert once.
+    const int64_t n_moe = static_cast<int64_t>(moe_layers.size());
+    const int64_t expert_bytes = model->blocks()[moe_layers.front()].moe()->expert_bytes();
+    const double fixed = static_cast<double>(active - n_moe * top_k * expert_bytes);
+    const double union_experts = median(union_sizes);
+    const double step_bytes = fixed + static_cast<double>(n_moe) * union_experts * expert_bytes;
+    const double bound = static_cast<double>(batch) * bandwidth / step_bytes;
+    const double bytes_fall = static_cast<double>(active) * batch / step_bytes;
+    std::cout << std::setprecision(2) << "batch " << batch << " decode: " << median(many)
+              << " tokens/s aggregate (batch 1: " << median(one) << " tokens/s)\n";
+    std::cout << "batch " << batch << " reads " << union_experts << " of " << experts
+              << " experts per MoE layer per step\n";
+    std::cout << "batch_bound: " << bound
+              << " tokens/s (batch 1's bound: " << bandwidth / static_cast<double>(active)
+              << " tokens/s)\n";
+    std::cout << std::setprecision(3) << "batch_speedup: " << median(many) / median(one) << "\n";
+    std::cout << "bound_speedup: " << bytes_fall << "\n";
+    std::cout << "batch_bound_ratio: " << median(many) / bound << "\n";
+  }
   std::cout << std::setprecision(3) << "bandwidth_ratio: " << ratio << "\n";
   return 0;
 }
