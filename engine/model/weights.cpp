@@ -26,7 +26,10 @@ at::Tensor linear(const at::Tensor& x, const LinearWeight& w) {
   // reference, one run each): this path 1.13 decode, 1.04 prefill-128, 0.99 prefill-512; GEMV up
   // to 8 rows and oneDNN above 0.74 / 0.84 / 0.98 (the full-size figures for fp32 through
   // OpenBLAS: prefill 0.09-0.12).
-  if (x.device().is_cpu() && x.scalar_type() == at::kBFloat16 && cpu_has_fast_bf16_gemm())
+  // Only for weights stored in bf16 (or FP8, dequantized per use anyway): an fp32 checkpoint run
+  // in bf16 would pay a full bf16 copy of each weight per call, so it keeps the paths below.
+  if (x.device().is_cpu() && x.scalar_type() == at::kBFloat16 && cpu_has_fast_bf16_gemm() &&
+      (w.is_fp8() || w.weight.scalar_type() == at::kBFloat16))
     return at::linear(x, w.materialize(at::kBFloat16));
   // Few rows (decode): stream the stored weight once through the GEMV kernel, converting on the
   // fly, instead of materializing a converted copy.
