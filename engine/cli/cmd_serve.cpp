@@ -62,9 +62,9 @@ int run_serve_command(int argc, char** argv) {
               std::to_string(d.max_scan_batch))
       .option("--max-queue", "N", "requests waiting for the engine (429 beyond)",
               std::to_string(d.max_queue))
-      .option("--parallel", "N",
-              "requests in progress at once, taking turns on the model token by token",
-              std::to_string(server::ServerOptions{}.parallel))
+      .option("--max-batch", "N",
+              "requests in progress at once, decoded together in one forward per token (<= 256)",
+              std::to_string(server::ServerOptions{}.max_batch))
       .flag("--quiet", "do not log requests");
   const cli::ParsedArgs args = parser.parse(std::vector<std::string>(argv + 1, argv + argc));
 
@@ -86,7 +86,8 @@ int run_serve_command(int argc, char** argv) {
   o.limits.max_scan_batch = positive("--max-scan-batch");
   o.limits.max_queue = positive("--max-queue");
   o.http_threads = positive("--http-threads");
-  o.parallel = positive("--parallel");
+  o.max_batch = positive("--max-batch");
+  if (o.max_batch > 256) throw UsageError("--max-batch must be in [1, 256]");
   o.log_requests = !args.flag("--quiet");
   at::set_num_threads(positive("--threads"));
 

@@ -1,5 +1,7 @@
 #include "engine/model/attention.h"
 
+#include <limits>
+
 namespace mote {
 
 void LatentCache::reserve(int64_t batch, int64_t positions, const at::TensorOptions& options,
@@ -48,7 +50,7 @@ int64_t MLA::bytes() const {
 
 at::Tensor MLA::forward(const at::Tensor& x, int64_t start_pos, LatentCache& cache,
                         RotaryEmbedding& rope, const at::Tensor& mask) const {
-  const int64_t B = x.size(0), T = x.size(1), end_pos = start_pos + T;
+  const int64_t B = x.size(0), T = x.size(1);
   at::Tensor q = wq_ ? linear(x, *wq_) : linear(rms_norm(linear(x, *wq_a_), q_norm_, eps_), *wq_b_);
   q = q.view({B, T, n_heads_, nope_ + rope_dim_});
   at::Tensor q_nope = q.narrow(-1, 0, nope_);                               // [B, T, h, nope]
@@ -58,14 +60,48 @@ at::Tensor MLA::forward(const at::Tensor& x, int64_t start_pos, LatentCache& cac
   at::Tensor k_pe =
       rope.apply(kv.narrow(-1, kv_rank_, rope_dim_).unsqueeze(2), start_pos).squeeze(2);
   kv = rms_norm(kv.narrow(-1, 0, kv_rank_), kv_norm_, eps_);  // [B, T, rank]
+  return linear(attend(q_nope, q_pe, kv, k_pe, start_pos, cache, mask), wo_);
+}
 
-  cache.reserve(B, end_pos, x.options(), kv_rank_, rope_dim_);
+at::Tensor MLA::forward_packed(const at::Tensor& x, const std::vector<AttentionSpan>& spans,
+                               RotaryEmbedding& rope) const {
+  const int64_t N = x.size(0);
+  at::Tensor q = wq_ ? linear(x, *wq_) : linear(rms_norm(linear(x, *wq_a_), q_norm_, eps_), *wq_b_);
+  q = q.view({N, n_heads_, nope_ + rope_dim_});
+  at::Tensor kv_all = linear(x, wkv_a_);  // [N, rank + rope]
+  std::vector<at::Tensor> outputs;
+  outputs.reserve(spans.size());
+  for (const AttentionSpan& s : spans) {
+    const int64_t T = s.length;
+    at::Tensor qs = q.narrow(0, s.offset, T).unsqueeze(0);  // [1, T, h, nope + rope]
+    at::Tensor q_nope = qs.narrow(-1, 0, nope_);
+    at::Tensor q_pe = rope.apply(qs.narrow(-1, nope_, rope_dim_), s.start_pos);
+    at::Tensor kv = kv_all.narrow(0, s.offset, T).unsqueeze(0);  // [1, T, rank + rope]
+    at::Tensor k_pe =
+        rope.apply(kv.narrow(-1, kv_rank_, rope_dim_).unsqueeze(2), s.start_pos).squeeze(2);
+    kv = rms_norm(kv.narrow(-1, 0, kv_rank_), kv_norm_, eps_);
+    at::Tensor mask;  // causal over the cached prefix plus this chunk, as in Transformer::forward
+    if (T > 1)
+      mask = at::full({T, s.start_pos + T}, -std::numeric_limits<float>::infinity(), at::kFloat)
+                 .triu_(s.start_pos + 1)
+                 .to(x.device());
+    outputs.push_back(attend(q_nope, q_pe, kv, k_pe, s.start_pos, *s.cache, mask).squeeze(0));
+  }
+  return linear(at::cat(outputs, 0), wo_);  // [N, hidden]
+}
+
+at::Tensor MLA::attend(const at::Tensor& q_nope, const at::Tensor& q_pe, const at::Tensor& kv,
+                       const at::Tensor& k_pe, int64_t start_pos, LatentCache& cache,
+                       const at::Tensor& mask) const {
+  const int64_t B = kv.size(0), T = kv.size(1), end_pos = start_pos + T;
+  cache.reserve(B, end_pos, kv.options(), kv_rank_, rope_dim_);
   cache.kv.narrow(1, start_pos, T).copy_(kv);
   cache.pe.narrow(1, start_pos, T).copy_(k_pe);
   at::Tensor kv_all = cache.kv.narrow(1, 0, end_pos);  // [B, S, rank]
   at::Tensor pe_all = cache.pe.narrow(1, 0, end_pos);  // [B, S, rope]
 
-  at::Tensor wkv_b = wkv_b_.materialize(x.scalar_type()).view({n_heads_, nope_ + v_dim_, kv_rank_});
+  at::Tensor wkv_b =
+      wkv_b_.materialize(kv.scalar_type()).view({n_heads_, nope_ + v_dim_, kv_rank_});
   at::Tensor w_k = wkv_b.narrow(1, 0, nope_);       // [h, nope, rank]
   at::Tensor w_v = wkv_b.narrow(1, nope_, v_dim_);  // [h, v, rank]
 
@@ -76,10 +112,10 @@ at::Tensor MLA::forward(const at::Tensor& x, int64_t start_pos, LatentCache& cac
                       softmax_scale_;  // [B, T, h, S]
   scores = scores.to(at::kFloat);
   if (mask.defined()) scores = scores + mask.unsqueeze(1);  // [T, S] -> [T, 1, S]
-  scores = scores.softmax(-1).to(x.scalar_type());
+  scores = scores.softmax(-1).to(kv.scalar_type());
   at::Tensor o = at::einsum("bsht,btc->bshc", {scores, kv_all});  // [B, T, h, rank]
   o = at::einsum("bshc,hdc->bshd", {o, w_v});                     // [B, T, h, v]
-  return linear(o.flatten(2), wo_);
+  return o.flatten(2);
 }
 
 }  // namespace mote

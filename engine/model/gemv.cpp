@@ -70,29 +70,39 @@ __attribute__((target("avx2,fma"))) void gemv_rows(const float* x, const typenam
 }
 
 template <typename Row>
+void gemv_block(int n, const float* x, const typename Row::T* w, float* y, int64_t in, int64_t out,
+                int64_t b, int64_t e) {
+  switch (n) {
+    case 1:
+      return gemv_rows<Row, 1>(x, w, y, in, out, b, e);
+    case 2:
+      return gemv_rows<Row, 2>(x, w, y, in, out, b, e);
+    case 3:
+      return gemv_rows<Row, 3>(x, w, y, in, out, b, e);
+    case 4:
+      return gemv_rows<Row, 4>(x, w, y, in, out, b, e);
+    case 5:
+      return gemv_rows<Row, 5>(x, w, y, in, out, b, e);
+    case 6:
+      return gemv_rows<Row, 6>(x, w, y, in, out, b, e);
+    case 7:
+      return gemv_rows<Row, 7>(x, w, y, in, out, b, e);
+    default:
+      return gemv_rows<Row, 8>(x, w, y, in, out, b, e);
+  }
+}
+
+template <typename Row>
 void gemv_dispatch(int64_t N, const float* x, const typename Row::T* w, float* y, int64_t in,
                    int64_t out) {
-  // ~64 KB of weights per task keeps both cores streaming without scheduling overhead.
+  // ~64 KB of weights per task keeps both cores streaming without scheduling overhead; a task
+  // takes the rows of x kGemvMaxRows at a time over its weight slice (still in L2 for the next).
   const int64_t grain =
       std::max<int64_t>(1, (64 << 10) / (in * static_cast<int64_t>(sizeof(typename Row::T))));
   at::parallel_for(0, out, grain, [&](int64_t b, int64_t e) {
-    switch (N) {
-      case 1:
-        return gemv_rows<Row, 1>(x, w, y, in, out, b, e);
-      case 2:
-        return gemv_rows<Row, 2>(x, w, y, in, out, b, e);
-      case 3:
-        return gemv_rows<Row, 3>(x, w, y, in, out, b, e);
-      case 4:
-        return gemv_rows<Row, 4>(x, w, y, in, out, b, e);
-      case 5:
-        return gemv_rows<Row, 5>(x, w, y, in, out, b, e);
-      case 6:
-        return gemv_rows<Row, 6>(x, w, y, in, out, b, e);
-      case 7:
-        return gemv_rows<Row, 7>(x, w, y, in, out, b, e);
-      default:
-        return gemv_rows<Row, 8>(x, w, y, in, out, b, e);
+    for (int64_t r = 0; r < N; r += kGemvMaxRows) {
+      const int n = static_cast<int>(std::min<int64_t>(kGemvMaxRows, N - r));
+      gemv_block<Row>(n, x + r * in, w, y + r * out, in, out, b, e);
     }
   });
 }
@@ -103,8 +113,8 @@ bool gemv_applicable(const at::Tensor& x, const at::Tensor& w) {
   // The kernel writes raw memory: autograd could not see through it.
   if (at::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad())) return false;
   return cpu_has_avx2_fma() && x.device().is_cpu() && w.device().is_cpu() && x.dim() == 2 &&
-         w.dim() == 2 && x.size(0) >= 1 && x.size(0) <= kGemvMaxRows && x.size(1) == w.size(1) &&
-         w.is_contiguous() && (w.scalar_type() == at::kBFloat16 || w.scalar_type() == at::kFloat) &&
+         w.dim() == 2 && x.size(0) >= 1 && x.size(1) == w.size(1) && w.is_contiguous() &&
+         (w.scalar_type() == at::kBFloat16 || w.scalar_type() == at::kFloat) &&
          (x.scalar_type() == at::kBFloat16 || x.scalar_type() == at::kFloat);
 }
 

@@ -10,10 +10,12 @@
 
 namespace mote {
 
-// Maximum number of rows of x handled per weight pass.
+// Rows of x handled per pass over the weights; more rows take several passes. Each output is one
+// row's dot product in one fixed order, so a row's result never depends on the other rows: the
+// engine's batch invariance in fp32 rests on this (engine/model/weights.cpp).
 constexpr int64_t kGemvMaxRows = 8;
 
-// True when gemv() handles this product: CPU tensors, x [N, in] with N <= kGemvMaxRows, w [out, in]
+// True when gemv() handles this product: CPU tensors, x [N, in], w [out, in]
 // contiguous in kBFloat16 or kFloat, x in kFloat or kBFloat16, and no gradient to record (grad mode
 // off, or neither tensor requires grad: training takes at::linear).
 bool gemv_applicable(const at::Tensor& x, const at::Tensor& w);

@@ -51,14 +51,18 @@ struct PrefillResult {
   at::Tensor last_logits;  // [V] float32
 };
 
+// Where a Generator's forward steps run: null, the model directly (one caller at a time);
+// otherwise a BatchScheduler shared by concurrent callers (engine/model/batch_scheduler.h).
+class BatchScheduler;
+
 class Generator {
  public:
-  explicit Generator(std::shared_ptr<Transformer> model) : model_(std::move(model)) {}
+  explicit Generator(std::shared_ptr<Transformer> model, BatchScheduler* scheduler = nullptr)
+      : model_(std::move(model)), scheduler_(scheduler) {}
   GenerationResult generate(const GenerationRequest& request, const TokenCallback& on_token = {},
                             bool keep_step_logits = false);
-  // Prefills several prompts in right-padded batches of at most `max_batch` (padding after a
-  // prompt is invisible to it under the causal mask), with one tuning (null: untuned) and routing
-  // capture on.
+  // Prefills several prompts, at most `max_batch` per packed forward (no padding), with one
+  // tuning (null: untuned) and routing capture on.
   // Results are in prompt order; `on_result(i, result)` is called as each finishes (return false
   // to stop early).
   std::vector<PrefillResult> prefill_batch(
@@ -67,7 +71,9 @@ class Generator {
   const Transformer& model() const { return *model_; }
 
  private:
+  std::vector<StepOutput> forward(const std::vector<SequenceStep>& steps);
   std::shared_ptr<Transformer> model_;
+  BatchScheduler* scheduler_ = nullptr;
 };
 
 }  // namespace mote

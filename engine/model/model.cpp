@@ -38,6 +38,25 @@ at::Tensor Block::forward(const at::Tensor& x, int64_t start_pos, LatentCache& c
   return h + y.view_as(h);
 }
 
+at::Tensor Block::forward_packed(const at::Tensor& x, const std::vector<AttentionSpan>& spans,
+                                 RotaryEmbedding& rope, const std::vector<RowTuning>& tunings,
+                                 RoutingCapture* capture) const {
+  at::Tensor h = x + attn_.forward_packed(rms_norm(x, attn_norm_, eps_), spans, rope);
+  at::Tensor normed = rms_norm(h, ffn_norm_, eps_);  // [N, hidden]
+  at::Tensor y = std::visit(
+      [&](const auto& ffn) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(ffn)>, MoE>) {
+          MoEContext ctx{moe_index_, nullptr, capture};
+          ctx.row_tunings = &tunings;
+          return ffn.forward(normed, ctx);
+        } else {
+          return ffn.forward(normed);
+        }
+      },
+      ffn_);
+  return h + y;
+}
+
 std::shared_ptr<Transformer> Transformer::load(const std::filesystem::path& dir,
                                                EngineOptions options, DeviceMap devices) {
   if (!std::filesystem::is_directory(dir))
@@ -128,6 +147,88 @@ at::Tensor Transformer::forward(const at::Tensor& tokens, KVCache& cache,
   }
   h = rms_norm(h.to(devices_.last()), norm_, config_.rms_norm_eps);
   return linear(h, head_).to(at::kFloat);
+}
+
+}  // namespace mote
+
+namespace mote {
+
+void Transformer::check_step(const SequenceStep& step) const {
+  if (!step.cache) throw Error("forward: a sequence has no cache");
+  if (!step.tokens.defined() || step.tokens.dim() != 1 || step.tokens.size(0) == 0)
+    throw Error("forward: a sequence's tokens must be a non-empty [T] tensor");
+  if (step.tokens.scalar_type() != at::kLong) throw Error("forward: token ids must be int64");
+  at::Tensor bad = (step.tokens < 0) | (step.tokens >= config_.vocab_size);
+  if (bad.any().item<bool>())
+    throw Error("forward: token id out of range 0.." + std::to_string(config_.vocab_size - 1));
+  const int64_t end = step.cache->length + step.tokens.size(0);
+  if (end > config_.max_position_embeddings)
+    throw Error("sequence of " + std::to_string(end) +
+                " positions exceeds max_position_embeddings " +
+                std::to_string(config_.max_position_embeddings));
+}
+
+std::vector<StepOutput> Transformer::forward_packed(const std::vector<SequenceStep>& steps) {
+  if (steps.empty()) return {};
+  for (size_t i = 0; i < steps.size(); ++i) {
+    check_step(steps[i]);
+    for (size_t j = 0; j < i; ++j)
+      if (steps[j].cache == steps[i].cache)
+        throw Error("forward: two steps of one batch share a cache");
+  }
+  // Rows of sequence i: [offsets[i], offsets[i] + T_i).
+  std::vector<int64_t> offsets;
+  std::vector<at::Tensor> parts;
+  std::vector<RowTuning> tunings;
+  int64_t N = 0;
+  bool any_capture = false;
+  for (const SequenceStep& s : steps) {
+    const int64_t T = s.tokens.size(0);
+    offsets.push_back(N);
+    parts.push_back(s.tokens.to(at::kCPU));
+    tunings.push_back({N, T, s.tuning && !s.tuning->empty() ? s.tuning : nullptr});
+    if (s.cache->layers.size() != blocks_.size()) s.cache->layers.resize(blocks_.size());
+    any_capture |= s.capture;
+    N += T;
+  }
+  at::Tensor tokens = at::cat(parts);  // [N]
+  at::Tensor h = embed_.index_select(0, tokens.to(embed_.device())).to(options_.compute_dtype);
+  RoutingCapture capture;
+  std::vector<AttentionSpan> spans(steps.size());
+  for (size_t l = 0; l < blocks_.size(); ++l) {
+    at::Device device = devices_.layer_device(static_cast<int64_t>(l));
+    if (h.device() != device) h = h.to(device);
+    for (size_t i = 0; i < steps.size(); ++i)
+      spans[i] = {offsets[i], steps[i].tokens.size(0), steps[i].cache->length,
+                  &steps[i].cache->layers[l]};
+    h = blocks_[l].forward_packed(h, spans, *rope_[l], tunings, any_capture ? &capture : nullptr);
+  }
+  std::vector<int64_t> last;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    steps[i].cache->length += steps[i].tokens.size(0);
+    last.push_back(offsets[i] + steps[i].tokens.size(0) - 1);
+  }
+  h = h.to(devices_.last())
+          .index_select(0,
+                        at::tensor(last, at::TensorOptions().dtype(at::kLong)).to(devices_.last()));
+  at::Tensor logits = linear(rms_norm(h, norm_, config_.rms_norm_eps), head_).to(at::kFloat);
+  logits = logits.to(at::kCPU);  // [S, V]
+  std::vector<StepOutput> out(steps.size());
+  RoutingTrace all;
+  if (any_capture) all = capture.take(1, N, 0)[0];
+  for (size_t i = 0; i < steps.size(); ++i) {
+    out[i].logits = logits[static_cast<int64_t>(i)];
+    if (steps[i].capture) {
+      RoutingTrace t = all.slice(offsets[i], steps[i].tokens.size(0));
+      t.ids = t.ids.contiguous();  // its own memory, not a view of the whole batch's
+      t.weights = t.weights.contiguous();
+      t.ids_before = t.ids_before.contiguous();
+      t.weights_before = t.weights_before.contiguous();
+      t.n_prompt = steps[i].n_prompt;
+      out[i].routing = std::move(t);
+    }
+  }
+  return out;
 }
 
 }  // namespace mote

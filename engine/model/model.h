@@ -36,12 +36,31 @@ struct ForwardOptions {
   std::vector<at::Tensor>* hidden_states = nullptr;  // receives [embedding, block outputs...]
 };
 
+// One sequence's part of a packed forward (continuous batching): its next tokens, appended to
+// its own cache, with its own tuning and capture.
+struct SequenceStep {
+  at::Tensor tokens;                       // [T] int64, T >= 1
+  KVCache* cache = nullptr;                // this sequence's cache (batch 1), advanced by T
+  const CompiledTuning* tuning = nullptr;  // null: untuned
+  bool capture = false;                    // record this sequence's routing
+  int64_t n_prompt = 0;                    // how many of the tokens are prompt tokens (trace)
+};
+
+struct StepOutput {
+  at::Tensor logits;     // [V] float32, after the sequence's last token
+  RoutingTrace routing;  // its T tokens, when capture was asked
+};
+
 class Block {
  public:
   Block(const ModelConfig& config, const WeightLoader& loader, int64_t layer, at::Device device);
   at::Tensor forward(const at::Tensor& x, int64_t start_pos, LatentCache& cache,
                      RotaryEmbedding& rope, const at::Tensor& mask,
                      const ForwardOptions& options) const;
+  // x: [N, hidden], several sequences' rows packed (spans: their caches for this layer).
+  at::Tensor forward_packed(const at::Tensor& x, const std::vector<AttentionSpan>& spans,
+                            RotaryEmbedding& rope, const std::vector<RowTuning>& tunings,
+                            RoutingCapture* capture) const;
   bool is_moe() const { return std::holds_alternative<MoE>(ffn_); }
   const MoE* moe() const { return std::get_if<MoE>(&ffn_); }
   const MLA& attention() const { return attn_; }
@@ -65,6 +84,15 @@ class Transformer {
   // tokens: [B, T] int64 at positions cache.length..; appends to the cache.
   // Returns float32 logits [B, T, V] (all_logits) or [B, V].
   at::Tensor forward(const at::Tensor& tokens, KVCache& cache, const ForwardOptions& options = {});
+
+  // Several sequences at once, each at its own position in its own cache: their rows are packed
+  // into one [sum T, hidden] batch for every projection and expert, and each attends over its own
+  // cache. In fp32 a sequence's logits and routing are bit-identical to running it alone (every
+  // product is row-invariant, engine/model/gemv.h); in bf16 oneDNN's blocking depends on the row
+  // count, so they agree to rounding only. Validates every step before any work.
+  std::vector<StepOutput> forward_packed(const std::vector<SequenceStep>& steps);
+  // The checks forward_packed makes on one step (Error naming the problem).
+  void check_step(const SequenceStep& step) const;
 
   const ModelConfig& config() const { return config_; }
   const EngineOptions& options() const { return options_; }

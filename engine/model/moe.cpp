@@ -25,6 +25,22 @@ at::Tensor MoE::forward(const at::Tensor& x, const MoEContext& ctx) const {
   at::Tensor tuned_ids = ids, tuned_weights = weights;
   if (ctx.tuning)
     std::tie(tuned_ids, tuned_weights) = ctx.tuning->apply(ctx.moe_index, ids, weights);
+  if (ctx.row_tunings) {
+    // The tuning arithmetic is row by row, so each sequence's rows get what they get alone.
+    bool cloned = false;
+    for (const RowTuning& r : *ctx.row_tunings) {
+      if (!r.tuning || !r.tuning->touches(ctx.moe_index)) continue;
+      if (!cloned) {
+        tuned_ids = ids.clone();
+        tuned_weights = weights.clone();
+        cloned = true;
+      }
+      auto [i, w] = r.tuning->apply(ctx.moe_index, ids.narrow(0, r.offset, r.length),
+                                    weights.narrow(0, r.offset, r.length));
+      tuned_ids.narrow(0, r.offset, r.length).copy_(i);
+      tuned_weights.narrow(0, r.offset, r.length).copy_(w);
+    }
+  }
   if (ctx.capture) ctx.capture->record(ids, weights, tuned_ids, tuned_weights);
 
   // Group (token, slot) pairs by expert on the host; slots with weight 0 (suppressed) are skipped:

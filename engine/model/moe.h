@@ -23,10 +23,18 @@ class MLP {
   LinearWeight gate_, up_, down_;
 };
 
+// Rows [offset, offset + length) of a packed batch run with `tuning` (null: untuned).
+struct RowTuning {
+  int64_t offset = 0, length = 0;
+  const CompiledTuning* tuning = nullptr;
+};
+
 struct MoEContext {
   int64_t moe_index = 0;                   // position among the model's MoE layers
   const CompiledTuning* tuning = nullptr;  // null: untuned
   RoutingCapture* capture = nullptr;       // null: no capture
+  // Packed batches of several sequences: a tuning per sequence's rows, instead of `tuning`.
+  const std::vector<RowTuning>* row_tunings = nullptr;
 };
 
 class MoE {

@@ -1,5 +1,7 @@
 #include "engine/model/router.h"
 
+#include "engine/model/gemv.h"
+
 namespace mote {
 
 Router::Router(const ModelConfig& c, const WeightLoader& loader, const std::string& prefix,
@@ -17,7 +19,10 @@ Router::Router(const ModelConfig& c, const WeightLoader& loader, const std::stri
 }
 
 at::Tensor Router::logits(const at::Tensor& x) const {
-  return at::linear(x.to(at::kFloat), weight_);
+  // The GEMV kernel where it applies: a row's logits do not depend on the other rows of the batch.
+  at::Tensor xf = x.to(at::kFloat);
+  if (xf.dim() == 2 && gemv_applicable(xf, weight_)) return gemv(xf, weight_);
+  return at::linear(xf, weight_);
 }
 
 std::pair<at::Tensor, at::Tensor> Router::route(const at::Tensor& x) const {

@@ -32,8 +32,12 @@ at::Tensor linear(const at::Tensor& x, const LinearWeight& w) {
       (w.is_fp8() || w.weight.scalar_type() == at::kBFloat16))
     return at::linear(x, w.materialize(at::kBFloat16));
   // Few rows (decode): stream the stored weight once through the GEMV kernel, converting on the
-  // fly, instead of materializing a converted copy.
-  if (!w.is_fp8() && x.numel() / x.size(-1) <= kGemvMaxRows) {
+  // fly, instead of materializing a converted copy. fp32 products take it at any row count: each
+  // row is summed in one fixed order there, so a sequence's numbers are the same alone or batched
+  // with others (OpenBLAS's blocking changes with the row count). The price is prefill speed on
+  // large fp32 models; fp32 is the exact mode, bf16 the fast one.
+  const int64_t rows = x.numel() / x.size(-1);
+  if (!w.is_fp8() && (rows <= kGemvMaxRows || x.scalar_type() == at::kFloat)) {
     at::Tensor x2 = x.reshape({-1, x.size(-1)});
     if (gemv_applicable(x2, w.weight)) {
       auto shape = x.sizes().vec();

@@ -8,6 +8,7 @@
 #include <httplib.h>
 
 #include "engine/error.h"
+#include "engine/model/batch_scheduler.h"
 #include "engine/model/generation.h"
 #include "engine/server/server_edge.h"
 #include "engine/server/server_engine_worker.h"
@@ -27,13 +28,15 @@ struct Server::Impl {
   Impl(std::shared_ptr<ModelBundle> b, ServerOptions o)
       : bundle(std::move(b)),
         options(std::move(o)),
-        generator(bundle->model),
+        scheduler(bundle->model, std::max(1, options.max_batch)),
+        generator(bundle->model, &scheduler),
         worker(static_cast<size_t>(std::max<int64_t>(1, options.limits.max_queue)),
-               static_cast<size_t>(std::max(1, options.parallel))) {}
+               static_cast<size_t>(std::max(1, options.max_batch))) {}
 
   std::shared_ptr<ModelBundle> bundle;
   ServerOptions options;
-  Generator generator;  // used by the worker thread only
+  BatchScheduler scheduler;  // every forward step of every request goes through it
+  Generator generator;       // stateless between calls: shared by the worker threads
   EngineWorker worker;
   httplib::Server http;
   std::atomic<bool> stopping{false};
@@ -124,7 +127,10 @@ void Server::Impl::health(httplib::Response& res) {
   reply(res, 200,
         dump({{"status", stopping ? "stopping" : "ok"},
               {"queued", worker.queued()},
-              {"running", worker.running()}}));
+              {"running", worker.running()},
+              {"max_batch", scheduler.max_batch()},
+              {"forwards", scheduler.stats().forwards},
+              {"largest_batch", scheduler.stats().largest}}));
 }
 
 void Server::Impl::models(httplib::Response& res) {

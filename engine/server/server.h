@@ -1,7 +1,7 @@
 #pragma once
-// The engine's HTTP server (cpp-httplib): OpenAI-compatible routes plus /mote/v1/, one engine
-// worker thread, bearer-key auth and request limits. Usable in-process (tests) or through
-// `mote-engine serve` (cmd_serve.cpp), which adds signal handling.
+// The engine's HTTP server (cpp-httplib): OpenAI-compatible routes plus /mote/v1/, engine worker
+// threads batched by one scheduler, bearer-key auth and request limits. Usable in-process (tests)
+// or through `mote-engine serve` (cmd_serve.cpp), which adds signal handling.
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,9 +17,9 @@ struct ServerOptions {
   std::optional<std::string> api_key;  // required for a non-loopback host
   RequestLimits limits;
   int http_threads = 32;  // connections served at once (requests beyond wait for a thread)
-  // Requests in progress at once; they take turns on the model token by token (see
-  // server_engine_worker.h), so 2 lets an original and a tuned answer stream side by side.
-  int parallel = 2;
+  // Requests in progress at once, and the most sequences one forward step runs: their decode
+  // steps are batched together (continuous batching, engine/model/batch_scheduler.h).
+  int max_batch = 32;
   bool log_requests = true;
 };
 

@@ -2,10 +2,6 @@
 
 namespace mote::server {
 
-namespace {
-thread_local EngineWorker* current_worker = nullptr;  // set on engine threads
-}  // namespace
-
 EngineWorker::EngineWorker(size_t max_queue, size_t parallel) : max_queue_(max_queue) {
   for (size_t i = 0; i < std::max<size_t>(1, parallel); ++i)
     threads_.emplace_back([this] { run(); });
@@ -50,33 +46,7 @@ size_t EngineWorker::running() const {
   return running_;
 }
 
-void EngineWorker::acquire_turn() {
-  std::unique_lock lock(turn_mutex_);
-  const uint64_t ticket = next_ticket_++;
-  turn_cv_.wait(lock, [&] { return serving_ == ticket; });
-}
-
-void EngineWorker::release_turn() {
-  {
-    std::lock_guard lock(turn_mutex_);
-    ++serving_;
-  }
-  turn_cv_.notify_all();
-}
-
-void EngineWorker::yield_turn() {
-  EngineWorker* w = current_worker;
-  if (!w) return;
-  {
-    std::lock_guard lock(w->turn_mutex_);
-    if (w->next_ticket_ == w->serving_ + 1) return;  // only our own ticket is out
-  }
-  w->release_turn();
-  w->acquire_turn();
-}
-
 void EngineWorker::run() {
-  current_worker = this;
   std::unique_lock lock(mutex_);
   for (;;) {
     cv_.wait(lock, [&] { return exit_ || !queue_.empty(); });
@@ -85,9 +55,7 @@ void EngineWorker::run() {
     queue_.pop_front();
     ++running_;
     lock.unlock();
-    acquire_turn();
     job();  // jobs catch their own exceptions: they own the reply to their client
-    release_turn();
     lock.lock();
     --running_;
     if (queue_.empty() && running_ == 0) idle_cv_.notify_all();

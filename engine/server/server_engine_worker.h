@@ -1,11 +1,9 @@
 #pragma once
-// The server's engine threads. Up to `parallel` requests run at once, but only one of them uses
-// the model at a time: a running job holds the *engine turn* and passes it on between forward
-// calls (yield_turn(), called at every generated token and scan batch), first come first served.
-// So two streamed generations advance token by token together (the workbench's original vs tuned
-// panes), while the model, libtorch's intra-op thread pool and each request's KV cache are never
-// used by two threads at once. The queue of requests not yet started is bounded; a full queue is
-// the client's 429.
+// The server's engine threads: up to `parallel` requests in progress at once, each on its own
+// thread, started in arrival order. They share the model only through the BatchScheduler, which
+// runs the forward steps of all of them together (engine/model/batch_scheduler.h), so the model,
+// libtorch's thread pool and each request's KV cache are never used by two threads at once. The
+// queue of requests not yet started is bounded; a full queue is the client's 429.
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -37,14 +35,8 @@ class EngineWorker {
   size_t running() const;  // started, not finished
   size_t parallel() const { return threads_.size(); }
 
-  // Called by a job between two forward calls: lets the other running jobs take their turn
-  // (returns at once when none is waiting). A no-op on threads that are not engine threads.
-  static void yield_turn();
-
  private:
   void run();
-  void acquire_turn();
-  void release_turn();
 
   size_t max_queue_;
   mutable std::mutex mutex_;
@@ -53,11 +45,6 @@ class EngineWorker {
   size_t running_ = 0;
   bool exit_ = false;
   std::atomic<bool> stopping_{false};
-
-  // The engine turn: a FIFO ticket lock.
-  std::mutex turn_mutex_;
-  std::condition_variable turn_cv_;
-  uint64_t next_ticket_ = 0, serving_ = 0;
 
   std::vector<std::thread> threads_;
 };

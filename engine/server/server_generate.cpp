@@ -9,7 +9,6 @@
 
 #include "engine/error.h"
 #include "engine/server/server_capture.h"
-#include "engine/server/server_engine_worker.h"
 #include "engine/server/server_errors.h"
 #include "engine/server/server_json.h"
 #include "engine/server/server_stop.h"
@@ -70,7 +69,6 @@ RunSummary execute(const ModelBundle& b, Generator& g, const PreparedGeneration&
       client_gone = true;
       return false;
     }
-    EngineWorker::yield_turn();  // let a concurrent request run its next forward call
     return !stop.matched() && !stopping.load();
   });
   if (stop.matched() || r.finish_reason == "stop")

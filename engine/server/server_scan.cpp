@@ -3,12 +3,15 @@
 #include "protocol/wire_scan.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "engine/error.h"
 #include "engine/server/server_capture.h"
-#include "engine/server/server_engine_worker.h"
 #include "engine/server/server_errors.h"
 #include "engine/server/server_generate.h"
 #include "engine/tokenizer/tokenizer_streaming_decoder.h"
@@ -91,39 +94,60 @@ void run_scan_stream(const ModelBundle& b, Generator& g, const PreparedScan& s, 
       g.prefill_batch(
           s.prompts, s.tuning.get(), r.batch_size, [&](size_t index, const PrefillResult& res) {
             ++completed;
-            EngineWorker::yield_turn();
             return ch.push(sse_event(
                        result_event(index, res.routing, res.routing.n_prompt).to_json())) &&
                    keep_going();
           });
     } else {
-      // Generation is one sequence at a time (the Generator decodes batch 1).
-      for (size_t i = 0; i < s.prompts.size() && keep_going(); ++i) {
-        GenerationRequest req;
-        req.prompt = s.prompts[i];
-        req.max_tokens = r.max_tokens;
-        req.sampling = s.sampling;
-        req.stop_token_ids = b.defaults.eos_token_ids;
-        req.tuning = s.tuning;
-        req.capture = CaptureMode::Ids;
-        RoutingTrace prompt_routing;
-        GenerationResult out = g.generate(req, [&](const GenerationEvent& ev) {
-          if (ev.index == 0 && ev.routing) prompt_routing = *ev.routing;
-          EngineWorker::yield_turn();
-          return keep_going();
-        });
-        std::vector<int64_t> text_ids;
-        for (int64_t t : out.tokens)
-          if (std::find(req.stop_token_ids.begin(), req.stop_token_ids.end(), t) ==
-              req.stop_token_ids.end())
-            text_ids.push_back(t);
-        ScanResult e = result_event(i, prompt_routing, static_cast<int64_t>(req.prompt.size()));
-        e.text = b.tokenizer->decode(text_ids, /*skip_special_tokens=*/true);
-        e.completion_tokens = static_cast<int>(out.tokens.size());
-        e.finish_reason = out.finish_reason;
-        ++completed;
-        if (!ch.push(sse_event(e.to_json()))) break;
-      }
+      // Up to batch_size prompts generate at once, each on its own thread, their decode steps
+      // batched by the scheduler; results go out as they finish, each with its index.
+      std::mutex out_mutex;
+      std::atomic<size_t> next{0};
+      std::atomic<bool> client_gone{false};
+      std::exception_ptr failure;
+      auto generate_prompts = [&] {
+        try {
+          for (size_t i = next++; i < s.prompts.size() && keep_going() && !client_gone;
+               i = next++) {
+            GenerationRequest req;
+            req.prompt = s.prompts[i];
+            req.max_tokens = r.max_tokens;
+            req.sampling = s.sampling;
+            req.stop_token_ids = b.defaults.eos_token_ids;
+            req.tuning = s.tuning;
+            req.capture = CaptureMode::Ids;
+            RoutingTrace prompt_routing;
+            GenerationResult out = g.generate(req, [&](const GenerationEvent& ev) {
+              if (ev.index == 0 && ev.routing) prompt_routing = *ev.routing;
+              return keep_going() && !client_gone;
+            });
+            std::vector<int64_t> text_ids;
+            for (int64_t t : out.tokens)
+              if (std::find(req.stop_token_ids.begin(), req.stop_token_ids.end(), t) ==
+                  req.stop_token_ids.end())
+                text_ids.push_back(t);
+            ScanResult e = result_event(i, prompt_routing, static_cast<int64_t>(req.prompt.size()));
+            e.text = b.tokenizer->decode(text_ids, /*skip_special_tokens=*/true);
+            e.completion_tokens = static_cast<int>(out.tokens.size());
+            e.finish_reason = out.finish_reason;
+            std::lock_guard lock(out_mutex);
+            if (out.finish_reason == "cancelled") continue;  // not a finished answer
+            ++completed;
+            if (!ch.push(sse_event(e.to_json()))) client_gone = true;
+          }
+        } catch (...) {
+          std::lock_guard lock(out_mutex);
+          if (!failure) failure = std::current_exception();
+          client_gone = true;  // stop the others too: the scan fails as a whole
+        }
+      };
+      const size_t n_threads = std::min<size_t>(
+          s.prompts.size(), static_cast<size_t>(std::max<int64_t>(1, r.batch_size)));
+      std::vector<std::thread> threads;
+      for (size_t t = 1; t < n_threads; ++t) threads.emplace_back(generate_prompts);
+      generate_prompts();
+      for (auto& t : threads) t.join();
+      if (failure) std::rethrow_exception(failure);
     }
     if (ch.cancelled()) {
       ch.close();

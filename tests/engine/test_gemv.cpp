@@ -21,15 +21,16 @@ std::pair<at::Tensor, at::Tensor> operands(int64_t rows, at::ScalarType w_dtype)
 
 }  // namespace
 
-TEST_CASE("gemv takes few rows of a contiguous weight", "[gemv]") {
+TEST_CASE("gemv takes any number of rows of a contiguous weight", "[gemv]") {
   if (!cpu_has_avx2_fma()) {
     WARN("no AVX2 + FMA: gemv is not used on this CPU");
     return;
   }
-  auto [x, w] = operands(kGemvMaxRows + 1, at::kFloat);
-  CHECK_FALSE(gemv_applicable(x, w));
+  auto [x, w] = operands(3 * kGemvMaxRows + 5, at::kFloat);
+  CHECK(gemv_applicable(x, w));
   CHECK(gemv_applicable(x.narrow(0, 0, kGemvMaxRows), w));
-  CHECK_FALSE(gemv_applicable(x, w.t()));  // not contiguous
+  CHECK_FALSE(gemv_applicable(x, w.t()));               // not contiguous
+  CHECK_FALSE(gemv_applicable(x.narrow(1, 0, 10), w));  // shapes disagree
 }
 
 TEST_CASE("gemv matches libtorch's GEMM for fp32 and bf16 weights", "[gemv]") {
@@ -38,7 +39,8 @@ TEST_CASE("gemv matches libtorch's GEMM for fp32 and bf16 weights", "[gemv]") {
     return;
   }
   for (const at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
-    for (int64_t rows = 1; rows <= kGemvMaxRows; ++rows) {
+    for (int64_t rows : {int64_t{1}, int64_t{2}, int64_t{5}, kGemvMaxRows, kGemvMaxRows + 1,
+                         3 * kGemvMaxRows + 5}) {
       auto [x, w] = operands(rows, dtype);
       REQUIRE(gemv_applicable(x, w));
       const at::Tensor expected = at::linear(x, w.to(at::kFloat));
@@ -55,12 +57,16 @@ TEST_CASE("a row's gemv result is bit for bit the same alone or among other rows
     return;
   }
   for (const at::ScalarType dtype : {at::kFloat, at::kBFloat16}) {
-    const int64_t rows = kGemvMaxRows;
+    // More rows than one pass takes: rows are split kGemvMaxRows at a time, so a row's place in
+    // the batch changes which pass and which position in the pass computes it.
+    const int64_t rows = 3 * kGemvMaxRows + 5;
     auto [x, w] = operands(rows, dtype);
     const at::Tensor all = gemv(x, w);
     for (int64_t n = 0; n < rows; ++n) {
       const at::Tensor alone = gemv(x.narrow(0, n, 1), w);
       CHECK(at::equal(alone, all.narrow(0, n, 1)));
     }
+    const at::Tensor middle = gemv(x.narrow(0, 3, 11), w);
+    CHECK(at::equal(middle, all.narrow(0, 3, 11)));
   }
 }

@@ -354,7 +354,7 @@ TEST_CASE("errors are JSON with 400/401/404/413/415", "[server]") {
 TEST_CASE("a full queue answers 429", "[server]") {
   server::ServerOptions o = LiveServer::quiet();
   o.limits.max_queue = 1;
-  o.parallel = 1;
+  o.max_batch = 1;
   LiveServer s(o);
   // No timing assumptions: a streamed generation holds the engine until this test releases it
   // (its client aborts, which cancels it), and /mote/v1/health shows when the queue is full.
@@ -389,8 +389,8 @@ TEST_CASE("a full queue answers 429", "[server]") {
   CHECK(post(s.url("/v1/chat/completions"), chat_body("y", 2)).status == 200);
 }
 
-TEST_CASE("two streamed requests take turns token by token", "[server]") {
-  LiveServer s;  // parallel = 2 by default
+TEST_CASE("two streamed requests advance together, batched token by token", "[server]") {
+  LiveServer s;  // max_batch = 32 by default
   // A long generation holds the engine until released; a short one sent meanwhile must finish
   // while the long one is still streaming (with one request at a time it would wait for it).
   std::atomic<bool> running{false}, release{false}, long_done{false};

@@ -365,7 +365,7 @@ TEST_CASE("a full engine queue: 429 without retries, honoured Retry-After with t
   TinyModelDir model;
   // One request in progress, one waiting.
   auto engine =
-      LocalEngine::start(tiny_engine_options(model, {"--max-queue", "1", "--parallel", "1"}));
+      LocalEngine::start(tiny_engine_options(model, {"--max-queue", "1", "--max-batch", "1"}));
   EngineClientOptions no_retries;
   no_retries.retries = 0;
   const EngineClient client = engine->client(no_retries);
