@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "sessions/session_error.h"
 
@@ -92,53 +97,125 @@ std::vector<ChatMessage> chat_messages(const DatasetInfo& dataset, const Prompt&
   return messages;
 }
 
-// Returns false when cancelled.
-bool generate_all(Execution& x, const std::vector<StoredPrompt>& pending) {
+// One prompt's generation, on a worker thread: the answer to record, maps checked.
+AnswerRecord generate_one(const Execution& x, const EngineClient& client,
+                          const StoredPrompt& prompt, const SamplingSettings& sampling,
+                          const std::vector<std::string>& stop, bool& cancelled) {
+  GenerationRequest request;
+  request.chat = x.dataset.mode == PromptMode::kChat;
+  if (request.chat)
+    request.messages = chat_messages(x.dataset, prompt.prompt);
+  else
+    request.prompt = prompt.prompt.text;
+  request.sampling = sampling;
+  request.sampling.seed = prompt_seed(x.config.seed, prompt.position);
+  request.tuning = x.config.tuning;
+  request.capture = x.options.weighted_maps ? CaptureMode::IdsAndWeights : CaptureMode::Ids;
+  request.stop = stop;
+  const GenerationResult result = client.generate(request, {}, x.cancel);
+  if (result.finish_reason == "cancelled") {
+    if (x.cancelled()) {
+      cancelled = true;
+      return {};
+    }
+    throw EngineError(EngineError::Kind::kHttp,
+                      "the engine at " + client.endpoint().url +
+                          " stopped while generating prompt " + std::to_string(prompt.position) +
+                          " (finish_reason \"cancelled\")",
+                      503, "shutting_down");
+  }
+  const GenerationMaps maps = maps_from_routing(result.routing, x.config.geometry, request.tuning);
+  // The engine counts the prompt map itself; both must agree or the rows are not what we think.
+  if (result.prompt_counts && *result.prompt_counts != maps.prompt_counts) {
+    throw EngineError(EngineError::Kind::kProtocol,
+                      "the engine at " + client.endpoint().url + ": prompt " +
+                          std::to_string(prompt.position) +
+                          "'s prompt_counts differ from the counts of its routing rows");
+  }
+  AnswerRecord answer;
+  answer.text = result.text;
+  answer.prompt_tokens = result.prompt_tokens;
+  answer.completion_tokens = result.completion_tokens;
+  answer.finish_reason = result.finish_reason;
+  answer.prompt_map = maps.prompt_counts;
+  if (x.options.completion_maps) answer.completion_map = maps.completion_counts;
+  if (x.options.weighted_maps) answer.weighted_map = maps.prompt_weighted;
+  answer.elapsed_ms = result.elapsed_ms;
+  return answer;
+}
+
+// Up to options.concurrency prompts in flight, spread over the engines; each answer is recorded
+// on this thread as it finishes (one transaction each), in whatever order they finish. The stored
+// answers do not depend on the concurrency: every prompt has its own seed and the engine's fp32
+// batching is invisible (docs/engine.md). The first failure stops new prompts; the ones in flight
+// finish and are recorded, then it is rethrown. Returns false when cancelled.
+bool generate_all(Execution& x, const std::vector<StoredPrompt>& pending,
+                  const std::vector<const EngineClient*>& engines) {
   std::vector<std::string> stop;
   const SamplingSettings sampling = run_sampling(x.config, x.run_id, stop);
-  for (const StoredPrompt& prompt : pending) {
-    if (x.cancelled()) return false;
-    GenerationRequest request;
-    request.chat = x.dataset.mode == PromptMode::kChat;
-    if (request.chat)
-      request.messages = chat_messages(x.dataset, prompt.prompt);
-    else
-      request.prompt = prompt.prompt.text;
-    request.sampling = sampling;
-    request.sampling.seed = prompt_seed(x.config.seed, prompt.position);
-    request.tuning = x.config.tuning;
-    request.capture = x.options.weighted_maps ? CaptureMode::IdsAndWeights : CaptureMode::Ids;
-    request.stop = stop;
-    const GenerationResult result = x.client.generate(request, {}, x.cancel);
-    if (result.finish_reason == "cancelled") {
-      if (x.cancelled()) return false;
-      throw EngineError(EngineError::Kind::kHttp,
-                        "the engine at " + x.client.endpoint().url +
-                            " stopped while generating prompt " + std::to_string(prompt.position) +
-                            " (finish_reason \"cancelled\")",
-                        503, "shutting_down");
+  const std::size_t n_workers =
+      std::min(pending.size(), static_cast<std::size_t>(std::max(1, x.options.concurrency)));
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<std::pair<const StoredPrompt*, AnswerRecord>> finished;
+  std::size_t next = 0, workers_left = n_workers;
+  bool stop_dispatch = false, cancelled = false;
+  std::exception_ptr failure;
+  auto work = [&](std::size_t w) {
+    // One client per thread (engine_client.h), on engine w modulo the number of engines.
+    const EngineClient client = *engines[w % engines.size()];
+    for (;;) {
+      const StoredPrompt* prompt = nullptr;
+      {
+        std::lock_guard lock(mutex);
+        if (stop_dispatch || next >= pending.size() || x.cancelled()) break;
+        prompt = &pending[next++];
+      }
+      try {
+        bool was_cancelled = false;
+        AnswerRecord answer = generate_one(x, client, *prompt, sampling, stop, was_cancelled);
+        std::lock_guard lock(mutex);
+        if (was_cancelled) {
+          cancelled = stop_dispatch = true;
+        } else {
+          finished.emplace_back(prompt, std::move(answer));
+        }
+      } catch (...) {
+        std::lock_guard lock(mutex);
+        if (!failure) failure = std::current_exception();
+        stop_dispatch = true;
+      }
+      cv.notify_all();
     }
-    const GenerationMaps maps =
-        maps_from_routing(result.routing, x.config.geometry, request.tuning);
-    // The engine counts the prompt map itself; both must agree or the rows are not what we think.
-    if (result.prompt_counts && *result.prompt_counts != maps.prompt_counts) {
-      throw EngineError(EngineError::Kind::kProtocol,
-                        "the engine at " + x.client.endpoint().url + ": prompt " +
-                            std::to_string(prompt.position) +
-                            "'s prompt_counts differ from the counts of its routing rows");
+    std::lock_guard lock(mutex);
+    --workers_left;
+    cv.notify_all();
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t w = 0; w < n_workers; ++w) threads.emplace_back(work, w);
+  std::exception_ptr record_failure;
+  {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      cv.wait(lock, [&] { return !finished.empty() || workers_left == 0; });
+      if (finished.empty()) break;
+      auto [prompt, answer] = std::move(finished.front());
+      finished.pop_front();
+      lock.unlock();
+      try {
+        // Once cancelled nothing more is stored.
+        if (!record_failure && !x.cancelled()) x.record(*prompt, answer, /*classify=*/true);
+      } catch (...) {
+        record_failure = std::current_exception();
+      }
+      lock.lock();
+      if (record_failure) stop_dispatch = true;
     }
-    AnswerRecord answer;
-    answer.text = result.text;
-    answer.prompt_tokens = result.prompt_tokens;
-    answer.completion_tokens = result.completion_tokens;
-    answer.finish_reason = result.finish_reason;
-    answer.prompt_map = maps.prompt_counts;
-    if (x.options.completion_maps) answer.completion_map = maps.completion_counts;
-    if (x.options.weighted_maps) answer.weighted_map = maps.prompt_weighted;
-    answer.elapsed_ms = result.elapsed_ms;
-    x.record(prompt, answer, /*classify=*/true);
   }
-  return true;
+  for (auto& t : threads) t.join();
+  if (record_failure) std::rethrow_exception(record_failure);
+  if (failure) std::rethrow_exception(failure);
+  return !cancelled && !x.cancelled();
 }
 
 std::int64_t limit(const json& limits, const char* key, std::int64_t fallback) {
@@ -233,11 +310,31 @@ RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClie
                        std::to_string(info.geometry.n_experts) + ", top-" +
                        std::to_string(info.geometry.top_k) + ")");
   }
+  // More engines serving the same model: same id and geometry, or the run does not start.
+  std::vector<const EngineClient*> engines{&client};
+  for (const EngineClient* more : options.more_engines) {
+    const ModelInfo other = more->model();
+    if (other.id != info.id || other.geometry.moe_layers != info.geometry.moe_layers ||
+        other.geometry.n_experts != info.geometry.n_experts ||
+        other.geometry.top_k != info.geometry.top_k)
+      throw SessionError(
+          "the engine at " + more->endpoint().url + " serves " + other.id + " (" +
+          std::to_string(other.geometry.n_moe_layers()) + " MoE layers x " +
+          std::to_string(other.geometry.n_experts) + " experts, top-" +
+          std::to_string(other.geometry.top_k) + "), the engine at " + client.endpoint().url +
+          " serves " + info.id + " (" + std::to_string(info.geometry.n_moe_layers()) + " x " +
+          std::to_string(info.geometry.n_experts) + ", top-" + std::to_string(info.geometry.top_k) +
+          "): a run's engines must serve the same model");
+    engines.push_back(more);
+  }
   x.dataset = find_dataset(store, x.config.dataset_id);
   x.classifier_name = options.classifier_name.empty() && options.classifier
                           ? options.classifier->name()
                           : options.classifier_name;
-  const std::vector<StoredPrompt> pending = store.pending_prompts(run_id);
+  std::vector<StoredPrompt> pending = store.pending_prompts(run_id);
+  // A limit takes the first pending prompts by position, whatever order answers finish in.
+  const bool limited = options.limit && *options.limit < pending.size();
+  if (limited) pending.resize(*options.limit);
   x.progress.total = x.dataset.n_prompts;
   x.progress.done = x.dataset.n_prompts - pending.size();
 
@@ -247,8 +344,8 @@ RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClie
       store.store_classifier(x.classifier_name, options.classifier->source());
     x.started = Clock::now();
     const bool complete =
-        x.config.max_tokens == 0 ? scan_all(x, pending, info) : generate_all(x, pending);
-    const RunStatus status = complete ? RunStatus::kFinished : RunStatus::kCancelled;
+        x.config.max_tokens == 0 ? scan_all(x, pending, info) : generate_all(x, pending, engines);
+    const RunStatus status = complete && !limited ? RunStatus::kFinished : RunStatus::kCancelled;
     store.set_run_status(run_id, status);
     return status;
   } catch (const EngineError& e) {

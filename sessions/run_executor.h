@@ -11,7 +11,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sessions/answer_classifier.h"
 #include "sessions/engine_client.h"
@@ -37,6 +39,14 @@ struct RunExecutorOptions {
   // engine's max_scan_prompts) and the prefill batch size (capped by its max_scan_batch).
   std::size_t scan_request_prompts = 64;
   int scan_batch_size = 16;
+  // Answer only the first `limit` pending prompts in dataset order (mote run --limit); the run
+  // then ends kCancelled (resumable) unless that was all of them.
+  std::optional<std::size_t> limit;
+  // Generating runs: prompts in flight at once (the engine batches them: serve --max-batch).
+  int concurrency = 16;
+  // Further engines serving the same model (id and geometry checked before the run starts);
+  // prompts are spread over all of them. Not owned.
+  std::vector<const EngineClient*> more_engines;
 };
 
 // The seed of the prompt at `position` (0-based, dataset order) in a run seeded `run_seed`:
@@ -49,7 +59,8 @@ std::int64_t prompt_seed(std::int64_t run_seed, std::size_t position);
 // engine or session error marks the run kFailed and rethrows; answers already recorded stay. An
 // engine that stops mid-generation (finish_reason "cancelled" without `cancel`) is an EngineError
 // kHttp 503 "shutting_down". on_progress is called on the calling thread after every recorded
-// prompt.
+// prompt. With options.concurrency > 1 answers are recorded in the order they finish; on a
+// failure the prompts already in flight are still recorded before the error is rethrown.
 RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClient& client,
                       const RunExecutorOptions& options,
                       const std::function<void(const RunProgress&)>& on_progress = {},

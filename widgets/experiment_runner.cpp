@@ -34,7 +34,7 @@ std::string shortHash(const std::string& text) {
 
 // The job a RunController executes for one run: execute_run until the run has `upto` answers
 // (0 = all), then label every answer. The controller's cancel flag is relayed to the executor's
-// own flag, which the limit raises too (execute_run polls one flag).
+// own flag; the limit is the executor's (RunExecutorOptions::limit).
 widgets::RunController::Job runJob(sessions::EngineClient client,
                                    std::shared_ptr<const sessions::AnswerClassifier> classifier,
                                    std::size_t upto) {
@@ -67,13 +67,12 @@ widgets::RunController::Job runJob(sessions::EngineClient client,
                       : 0.0;
             }
             progress(shown);
-            if (upto > 0 && p.done >= upto) {
-              limit_hit = true;
-              stop = true;
-            }
           };
+          // The first prompts by position, whatever order the concurrent answers finish in.
+          if (upto > 0) options.limit = upto - answered;
           try {
             status = sessions::execute_run(store, run_id, client, options, on_progress, &stop);
+            limit_hit = upto > 0 && status == sessions::RunStatus::kCancelled && !stop;
           } catch (...) {
             done = true;
             relay.join();

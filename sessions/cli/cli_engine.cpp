@@ -15,9 +15,12 @@ namespace fs = std::filesystem;
 
 void add_engine_options(ArgParser& parser) {
   parser
-      .option("--engine", "URL",
-              "a running engine, e.g. http://gpu-box:8000 [default: $MOTE_ENGINE, else a local "
-              "engine]")
+      .repeated("--engine", "URL",
+                "a running engine, e.g. http://gpu-box:8000 [default: $MOTE_ENGINE, else a local "
+                "engine]; repeat it to spread prompts over engines serving the same model")
+      .option("--concurrency", "N",
+              "prompts in flight at once, batched by the engine (1-256) [default: " +
+                  std::to_string(kDefaultConcurrency) + "]")
       .option("--api-key-file", "F", "file holding the engine's API key [default: $MOTE_API_KEY]")
       .option("--model", "DIR",
               "start a local engine on this checkpoint for the command [default: "
@@ -40,7 +43,14 @@ std::string read_api_key_file(const std::string& path) {
 }
 
 EngineSession::EngineSession(const ParsedArgs& args, CliContext& ctx) : ctx_(ctx) {
-  url_ = args.get("--engine");
+  const std::vector<std::string> urls = args.all("--engine");
+  if (!urls.empty()) url_ = urls.front();
+  more_urls_.assign(urls.begin() + (urls.empty() ? 0 : 1), urls.end());
+  if (auto n = args.get("--concurrency")) {
+    concurrency_ = static_cast<int>(parse_int(*n, "--concurrency"));
+    if (concurrency_ < 1 || concurrency_ > 256)
+      throw UsageError("--concurrency must be in [1, 256], got " + *n);
+  }
   if (!url_) {
     if (const char* env = std::getenv("MOTE_ENGINE"); env && *env && !args.has("--model"))
       url_ = env;
@@ -88,6 +98,12 @@ void EngineSession::connect() {
     if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
       throw UsageError("--engine " + url + ": expected an http:// or https:// URL");
     client_ = std::make_unique<EngineClient>(EngineEndpoint{url, api_key_});
+    for (std::string more : more_urls_) {
+      while (!more.empty() && more.back() == '/') more.pop_back();
+      if (more.rfind("http://", 0) != 0 && more.rfind("https://", 0) != 0)
+        throw UsageError("--engine " + more + ": expected an http:// or https:// URL");
+      more_clients_.emplace_back(EngineEndpoint{more, api_key_});
+    }
   } else {
     if (model_dir_.empty()) {
       auto dir = default_model_dir();
@@ -119,8 +135,19 @@ const ModelInfo& EngineSession::model() {
   return *model_;
 }
 
+std::vector<const EngineClient*> EngineSession::more_clients() {
+  connect();
+  std::vector<const EngineClient*> out;
+  for (const EngineClient& c : more_clients_) out.push_back(&c);
+  return out;
+}
+
 std::string EngineSession::description() const {
-  if (url_) return *url_;
+  if (url_) {
+    std::string d = *url_;
+    for (const auto& more : more_urls_) d += " + " + more;
+    return d;
+  }
   if (local_) return "local engine (pid " + std::to_string(local_->pid()) + ") on " + model_dir_;
   return "local engine on " + (model_dir_.empty() ? std::string("the demo model") : model_dir_);
 }

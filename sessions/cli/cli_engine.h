@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sessions/cli/cli_common.h"
 #include "sessions/engine_client.h"
@@ -13,7 +14,11 @@
 
 namespace mote::cli {
 
-// --engine, --api-key-file, --model, --engine-threads, --engine-dtype, --engine-arg.
+// Prompts a command keeps in flight unless --concurrency says otherwise.
+inline constexpr int kDefaultConcurrency = 16;
+
+// --engine (repeatable), --concurrency, --api-key-file, --model, --engine-threads,
+// --engine-dtype, --engine-arg.
 void add_engine_options(ArgParser& parser);
 
 class EngineSession {
@@ -24,6 +29,10 @@ class EngineSession {
   // Connects on first use (starting the local engine if needed) and checks /mote/v1/model.
   const sessions::EngineClient& client();
   const mote::ModelInfo& model();
+  // The engines after the first (--engine given more than once); the run checks they serve the
+  // same model.
+  std::vector<const sessions::EngineClient*> more_clients();
+  int concurrency() const { return concurrency_; }
   // "http://gpu-box:8000" or "local engine (pid 123) on DIR".
   std::string description() const;
 
@@ -32,6 +41,9 @@ class EngineSession {
 
   CliContext& ctx_;
   std::optional<std::string> url_;
+  std::vector<std::string> more_urls_;
+  std::vector<sessions::EngineClient> more_clients_;
+  int concurrency_ = kDefaultConcurrency;
   std::string api_key_;
   std::string model_dir_;
   std::vector<std::string> extra_args_;

@@ -42,6 +42,8 @@ RunStatus execute_with_progress(SessionStore& store, const RunInfo& run, EngineS
   exec.weighted_maps = options.weighted_maps;
   exec.classifier = options.classifier;
   if (options.classifier) exec.classifier_name = options.classifier->name();
+  exec.concurrency = engine.concurrency();
+  exec.more_engines = engine.more_clients();
 
   const std::size_t total = store.prompts(run.config.dataset_id).size();
   const std::size_t before = store.answer_count(run.id);
@@ -49,12 +51,9 @@ RunStatus execute_with_progress(SessionStore& store, const RunInfo& run, EngineS
   ProgressBar bar(ctx.err, ctx.err_is_terminal, label, ctx.terminal_columns);
   bar.update({before, total, 0.0, -1.0, ""});
   bool limit_hit = false;
+  exec.limit = options.limit;
   const auto on_progress = [&](const RunProgress& p) {
     bar.update({p.done, p.total, p.prompts_per_second, p.eta_seconds, p.last_label});
-    if (options.limit && p.done_this_call >= *options.limit && !cancel->load()) {
-      limit_hit = true;
-      cancel->store(true);
-    }
   };
   RunStatus status;
   try {
@@ -63,6 +62,8 @@ RunStatus execute_with_progress(SessionStore& store, const RunInfo& run, EngineS
       status = RunStatus::kCancelled;
     } else {
       status = execute_run(store, run.id, engine.client(), exec, on_progress, cancel);
+      // Stopped by the limit, not by Ctrl+C: the limited prompts are all answered.
+      limit_hit = status == RunStatus::kCancelled && options.limit && !cancel->load();
     }
   } catch (const EngineError& e) {
     bar.finish();
@@ -74,10 +75,7 @@ RunStatus execute_with_progress(SessionStore& store, const RunInfo& run, EngineS
     throw;
   }
   bar.finish();
-  if (limit_hit) {
-    cancel->store(false);
-    return RunStatus::kCancelled;
-  }
+  if (limit_hit) return RunStatus::kCancelled;
   if (status == RunStatus::kCancelled) {
     throw Interrupted("interrupted: " + std::to_string(store.answer_count(run.id)) + "/" +
                       std::to_string(total) + " prompts of " + describe_run(run) +
