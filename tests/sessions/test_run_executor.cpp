@@ -282,3 +282,109 @@ TEST_CASE("execute_run throughput", "[.runbench]") {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::cout << "EngineClient::scan alone: " << 32 / seconds << " prompts/s\n";
 }
+
+namespace {
+
+// Text and every map of a run's answers, in dataset order.
+void check_same_answers(SessionStore& store, std::int64_t a, std::int64_t b) {
+  const auto x = store.answers(a, true), y = store.answers(b, true);
+  REQUIRE(x.size() == y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    INFO("prompt " << x[i].position);
+    CHECK(x[i].position == y[i].position);
+    CHECK(x[i].answer.text == y[i].answer.text);
+    CHECK(x[i].answer.completion_tokens == y[i].answer.completion_tokens);
+    CHECK(x[i].answer.finish_reason == y[i].answer.finish_reason);
+    REQUIRE(x[i].answer.prompt_map);
+    REQUIRE(y[i].answer.prompt_map);
+    CHECK(*x[i].answer.prompt_map == *y[i].answer.prompt_map);
+    REQUIRE(x[i].answer.completion_map);
+    REQUIRE(y[i].answer.completion_map);
+    CHECK(*x[i].answer.completion_map == *y[i].answer.completion_map);
+    REQUIRE(x[i].answer.weighted_map);
+    REQUIRE(y[i].answer.weighted_map);
+    CHECK(*x[i].answer.weighted_map == *y[i].answer.weighted_map);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("execute_run stores the same answers at any concurrency, over one or two engines",
+          "[run-executor]") {
+  Session s;
+  const std::int64_t dataset = s.store.add_dataset(questions(24));
+  // Sampled, so each prompt's own seed matters; a tuning, so the routing differs from untuned.
+  const nlohmann::json sampling = {{"temperature", 0.8}, {"top_p", 0.95}};
+  RunConfig config = run_config(dataset, "one", 6, sampling);
+  config.tuning.suppress = {{2, 1}, {3, 0}};
+  config.tuning.stimulate = {{1, 5}};
+  const std::int64_t one = s.store.create_run(config);
+  config.name = "sixteen";
+  const std::int64_t sixteen = s.store.create_run(config);
+  config.name = "two-engines";
+  const std::int64_t two = s.store.create_run(config);
+
+  RunExecutorOptions options;
+  options.concurrency = 1;
+  CHECK(execute_run(s.store, one, shared_client(), options) == RunStatus::kFinished);
+  options.concurrency = 16;
+  std::vector<std::size_t> done;
+  CHECK(execute_run(s.store, sixteen, shared_client(), options,
+                    [&](const RunProgress& p) { done.push_back(p.done); }) == RunStatus::kFinished);
+  CHECK(done.size() == 24);  // one progress call per recorded answer
+  CHECK(done.back() == 24);
+  check_same_answers(s.store, one, sixteen);
+
+  TinyModelDir model;
+  // The same checkpoint under the same model id (ids default to the directory's name).
+  auto second = LocalEngine::start(
+      tiny_engine_options(model, {"--model-id", shared_client().model().id}));
+  const EngineClient other = second->client();
+  options.more_engines = {&other};
+  options.concurrency = 6;
+  CHECK(execute_run(s.store, two, shared_client(), options) == RunStatus::kFinished);
+  check_same_answers(s.store, one, two);
+  CHECK(other.health()["forwards"].get<int>() > 0);  // the second engine took prompts
+}
+
+TEST_CASE("execute_run --limit answers the first pending prompts by position at any concurrency",
+          "[run-executor]") {
+  Session s;
+  const std::int64_t dataset = s.store.add_dataset(questions(20));
+  const std::int64_t run = s.store.create_run(run_config(dataset, "limited", 3));
+  RunExecutorOptions options;
+  options.concurrency = 8;
+  options.limit = 7;
+  CHECK(execute_run(s.store, run, shared_client(), options) == RunStatus::kCancelled);
+  auto answers = s.store.answers(run);
+  REQUIRE(answers.size() == 7);
+  for (std::size_t i = 0; i < answers.size(); ++i) CHECK(answers[i].position == i);
+  options.limit = 100;  // more than is left: the run finishes
+  CHECK(execute_run(s.store, run, shared_client(), options) == RunStatus::kFinished);
+  CHECK(s.store.answers(run).size() == 20);
+}
+
+TEST_CASE("execute_run refuses engines that serve different models before any work",
+          "[run-executor]") {
+  Session s;
+  const std::int64_t dataset = s.store.add_dataset(questions(3));
+  const std::int64_t run = s.store.create_run(run_config(dataset, "mixed", 3));
+  LocalEngineOptions demo;
+  demo.engine_executable = engine_binary();
+  demo.model_dir = std::filesystem::path(MOTE_SOURCE_DIR) / "resources/models/mote-organism";
+  demo.extra_args = {"--threads", "1"};
+  demo.start_timeout = std::chrono::seconds(60);
+  auto engine = LocalEngine::start(demo);
+  const EngineClient other = engine->client();
+  RunExecutorOptions options;
+  options.more_engines = {&other};
+  try {
+    execute_run(s.store, run, shared_client(), options);
+    FAIL("expected a SessionError");
+  } catch (const SessionError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("must serve the same model") &&
+                             Catch::Contains(other.endpoint().url));
+  }
+  CHECK(s.store.answer_count(run) == 0);
+  CHECK(s.store.run(run).status == RunStatus::kPending);
+}
