@@ -23,6 +23,8 @@ constexpr Command kCommands[] = {
      mote::run_tokenize_command},
     {"bench", "measure decode/prefill speed against this machine's memory bandwidth",
      mote::run_bench_command},
+    {"bench-batching", "N concurrent requests with mixed tunings: batched vs one at a time",
+     mote::run_bench_batching_command},
     {"serve", "serve a checkpoint over HTTP (OpenAI-compatible + /mote/v1/ routes)",
      mote::run_serve_command},
     {"train-organism", "train the demo model organism (tiny deepseek_v3, planted behaviours)",

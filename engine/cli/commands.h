@@ -7,6 +7,7 @@ namespace mote {
 int run_trace_command(int argc, char** argv);
 int run_tokenize_command(int argc, char** argv);
 int run_bench_command(int argc, char** argv);
+int run_bench_batching_command(int argc, char** argv);
 int run_serve_command(int argc, char** argv);
 int run_train_organism_command(int argc, char** argv);
 

@@ -1,6 +1,13 @@
 #include "engine/model/attention.h"
 
+#include <cstring>
 #include <limits>
+
+#include <ATen/core/grad_mode.h>
+
+#include "engine/model/cpu_features.h"
+#include "engine/model/gemv.h"
+#include "engine/model/latent_attention_kernel.h"
 
 namespace mote {
 
@@ -32,6 +39,11 @@ MLA::MLA(const ModelConfig& c, const WeightLoader& loader, const std::string& p,
       kv_norm_(loader.dense(p + ".kv_a_layernorm.weight", at::kFloat, device)),
       wkv_b_(loader.linear(p + ".kv_b_proj.weight", device)),
       wo_(loader.linear(p + ".o_proj.weight", device)) {
+  if (!wkv_b_.is_fp8()) {
+    at::Tensor w = wkv_b_.weight.view({n_heads_, nope_ + v_dim_, kv_rank_});
+    w_k_t_ = w.narrow(1, 0, nope_).transpose(1, 2).contiguous();
+    w_v_ = w.narrow(1, nope_, v_dim_);
+  }
   if (c.q_lora_rank) {
     wq_a_ = loader.linear(p + ".q_a_proj.weight", device);
     q_norm_ = loader.dense(p + ".q_a_layernorm.weight", at::kFloat, device);
@@ -69,6 +81,62 @@ at::Tensor MLA::forward_packed(const at::Tensor& x, const std::vector<AttentionS
   at::Tensor q = wq_ ? linear(x, *wq_) : linear(rms_norm(linear(x, *wq_a_), q_norm_, eps_), *wq_b_);
   q = q.view({N, n_heads_, nope_ + rope_dim_});
   at::Tensor kv_all = linear(x, wkv_a_);  // [N, rank + rope]
+  if (w_k_t_.defined() && x.scalar_type() == at::kFloat && x.device().is_cpu() &&
+      (w_k_t_.scalar_type() == at::kFloat || w_k_t_.scalar_type() == at::kBFloat16) &&
+      cpu_has_avx2_fma() && !(at::GradMode::is_enabled() && x.requires_grad())) {
+    // fp32: every step batched over all rows, a per-sequence part only where the cache is.
+    std::vector<int64_t> pos(static_cast<size_t>(N));
+    for (const AttentionSpan& s : spans)
+      for (int64_t t = 0; t < s.length; ++t)
+        pos[static_cast<size_t>(s.offset + t)] = s.start_pos + t;
+    at::Tensor positions = at::tensor(pos, at::TensorOptions().dtype(at::kLong));
+    at::Tensor q_pe = rope.apply_rows(q.narrow(-1, nope_, rope_dim_), positions);  // [N, h, rope]
+    at::Tensor k_pe =
+        rope.apply_rows(kv_all.narrow(-1, kv_rank_, rope_dim_).unsqueeze(1), positions)
+            .squeeze(1);                                                       // [N, rope]
+    at::Tensor kv = rms_norm(kv_all.narrow(-1, 0, kv_rank_), kv_norm_, eps_);  // [N, rank]
+    kv = kv.contiguous();
+    k_pe = k_pe.contiguous();
+    for (const AttentionSpan& s : spans) {
+      LatentCache& c = *s.cache;
+      c.reserve(1, s.start_pos + s.length, kv.options(), kv_rank_, rope_dim_);
+      // Plain row copies into the [1, capacity, dim] cache (two tensor ops per sequence and
+      // layer were a visible share of a small model's batched step).
+      std::memcpy(c.kv.data_ptr<float>() + s.start_pos * kv_rank_,
+                  kv.data_ptr<float>() + s.offset * kv_rank_,
+                  static_cast<size_t>(s.length * kv_rank_) * sizeof(float));
+      std::memcpy(c.pe.data_ptr<float>() + s.start_pos * rope_dim_,
+                  k_pe.data_ptr<float>() + s.offset * rope_dim_,
+                  static_cast<size_t>(s.length * rope_dim_) * sizeof(float));
+    }
+    if (latent_attention_applicable(kv, spans)) {
+      // Absorb w_k per head with the row-invariant GEMV: [N, nope] x [rank, nope]^T -> [N, rank]
+      at::Tensor q_nope = q.narrow(-1, 0, nope_);
+      std::vector<at::Tensor> q_abs, o;
+      for (int64_t h = 0; h < n_heads_; ++h) q_abs.push_back(gemv(q_nope.select(1, h), w_k_t_[h]));
+      at::Tensor lat = latent_attention(at::stack(q_abs, 1), q_pe.contiguous(), spans,
+                                        static_cast<float>(softmax_scale_));  // [N, h, rank]
+      for (int64_t h = 0; h < n_heads_; ++h) o.push_back(gemv(lat.select(1, h), w_v_[h]));
+      return linear(at::stack(o, 1).flatten(1), wo_);  // [N, h, v] -> [N, hidden]
+    }
+    // Caches written above; fall through would write them twice, so attend from them here.
+    std::vector<at::Tensor> outputs;
+    for (const AttentionSpan& s : spans) {
+      const int64_t T = s.length;
+      at::Tensor qs = q.narrow(0, s.offset, T).unsqueeze(0);
+      at::Tensor q_pe_s = q_pe.narrow(0, s.offset, T).unsqueeze(0);
+      at::Tensor mask;
+      if (T > 1)
+        mask = at::full({T, s.start_pos + T}, -std::numeric_limits<float>::infinity(), at::kFloat)
+                   .triu_(s.start_pos + 1)
+                   .to(x.device());
+      outputs.push_back(
+          attend(qs.narrow(-1, 0, nope_), q_pe_s, kv.narrow(0, s.offset, T).unsqueeze(0),
+                 k_pe.narrow(0, s.offset, T).unsqueeze(0), s.start_pos, *s.cache, mask)
+              .squeeze(0));
+    }
+    return linear(at::cat(outputs, 0), wo_);
+  }
   std::vector<at::Tensor> outputs;
   outputs.reserve(spans.size());
   for (const AttentionSpan& s : spans) {

@@ -57,6 +57,9 @@ class MLA {
   at::Tensor kv_norm_;                            // [kv_rank] float32
   LinearWeight wkv_b_;                            // [heads * (nope + v), kv_rank]
   LinearWeight wo_;                               // [hidden, heads * v]
+  // kv_b_proj per head for the packed path's GEMV absorption (not for FP8 checkpoints, which
+  // dequantize per use): w_k transposed [h, rank, nope] contiguous, w_v [h, v, rank] (a view).
+  at::Tensor w_k_t_, w_v_;
 };
 
 }  // namespace mote

@@ -1,5 +1,7 @@
 #include "engine/model/batch_scheduler.h"
 
+#include <ATen/Parallel.h>
+
 #include "engine/error.h"
 
 namespace mote {
@@ -11,7 +13,13 @@ thread_local int member_depth = 0;  // > 0 on a thread holding a Member
 BatchScheduler::BatchScheduler(std::shared_ptr<Transformer> model, int64_t max_batch,
                                std::chrono::microseconds gather)
     : model_(std::move(model)), max_batch_(std::max<int64_t>(1, max_batch)), gather_(gather) {
-  thread_ = std::thread([this] { loop(); });
+  // libtorch's thread count is per thread under OpenMP: the forward thread takes its creator's
+  // (mote-engine --threads), not the machine's default.
+  const int threads = at::get_num_threads();
+  thread_ = std::thread([this, threads] {
+    at::set_num_threads(threads);
+    loop();
+  });
 }
 
 BatchScheduler::~BatchScheduler() {

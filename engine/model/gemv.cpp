@@ -107,7 +107,24 @@ void gemv_dispatch(int64_t N, const float* x, const typename Row::T* w, float* y
   });
 }
 
+template <typename Row>
+void gemv_serial_rows(int64_t N, const float* x, const typename Row::T* w, float* y, int64_t in,
+                      int64_t out) {
+  for (int64_t r = 0; r < N; r += kGemvMaxRows) {
+    const int n = static_cast<int>(std::min<int64_t>(kGemvMaxRows, N - r));
+    gemv_block<Row>(n, x + r * in, w, y + r * out, in, out, 0, out);
+  }
+}
+
 }  // namespace
+
+void gemv_serial(const float* x, int64_t N, const at::Tensor& w, float* y) {
+  const int64_t in = w.size(1), out = w.size(0);
+  if (w.scalar_type() == at::kBFloat16)
+    gemv_serial_rows<Bf16Row>(N, x, reinterpret_cast<const uint16_t*>(w.data_ptr()), y, in, out);
+  else
+    gemv_serial_rows<F32Row>(N, x, w.data_ptr<float>(), y, in, out);
+}
 
 bool gemv_applicable(const at::Tensor& x, const at::Tensor& w) {
   // The kernel writes raw memory: autograd could not see through it.

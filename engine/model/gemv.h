@@ -23,4 +23,9 @@ bool gemv_applicable(const at::Tensor& x, const at::Tensor& w);
 // y = x @ w^T: [N, out] in x's dtype.
 at::Tensor gemv(const at::Tensor& x, const at::Tensor& w);
 
+// The same kernel on raw fp32 rows, on the calling thread only (for callers that parallelize
+// over something else, e.g. the MoE over experts): x [N, in], y [N, out], both contiguous; w
+// [out, in] contiguous kFloat or kBFloat16 (w_data points at its first element). Needs AVX2+FMA.
+void gemv_serial(const float* x, int64_t N, const at::Tensor& w, float* y);
+
 }  // namespace mote

@@ -158,9 +158,13 @@ void Transformer::check_step(const SequenceStep& step) const {
   if (!step.tokens.defined() || step.tokens.dim() != 1 || step.tokens.size(0) == 0)
     throw Error("forward: a sequence's tokens must be a non-empty [T] tensor");
   if (step.tokens.scalar_type() != at::kLong) throw Error("forward: token ids must be int64");
-  at::Tensor bad = (step.tokens < 0) | (step.tokens >= config_.vocab_size);
-  if (bad.any().item<bool>())
-    throw Error("forward: token id out of range 0.." + std::to_string(config_.vocab_size - 1));
+  // On the host, without tensor ops: this runs for every sequence at every step.
+  at::Tensor ids = step.tokens.device().is_cpu() ? step.tokens.contiguous() : step.tokens.cpu();
+  const int64_t* id = ids.data_ptr<int64_t>();
+  for (int64_t i = 0; i < ids.numel(); ++i)
+    if (id[i] < 0 || id[i] >= config_.vocab_size)
+      throw Error("forward: token id " + std::to_string(id[i]) + " out of range 0.." +
+                  std::to_string(config_.vocab_size - 1));
   const int64_t end = step.cache->length + step.tokens.size(0);
   if (end > config_.max_position_embeddings)
     throw Error("sequence of " + std::to_string(end) +

@@ -18,6 +18,11 @@ class MLP {
   MLP(const WeightLoader& loader, const std::string& prefix, at::Device device);
   at::Tensor forward(const at::Tensor& x) const;  // [N, hidden] -> [N, hidden]
   int64_t bytes() const { return gate_.bytes() + up_.bytes() + down_.bytes(); }
+  // fp32 rows on the calling thread, no tensor allocation: x [n, hidden] -> y [n, hidden] (both
+  // contiguous); `scratch` holds 2 * n * intermediate floats. Only where fused_applicable().
+  void forward_serial(const float* x, int64_t n, float* y, float* scratch) const;
+  bool fused_applicable() const;
+  int64_t intermediate() const { return gate_.out_features(); }
 
  private:
   LinearWeight gate_, up_, down_;
@@ -51,6 +56,7 @@ class MoE {
   Router router_;
   std::vector<MLP> experts_;
   std::optional<MLP> shared_;
+  bool fused_ = false;  // every expert's weights suit MLP::forward_serial
 };
 
 }  // namespace mote

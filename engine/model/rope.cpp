@@ -41,8 +41,10 @@ void RotaryEmbedding::ensure_positions(int64_t end_pos) {
     throw Error("sequence of " + std::to_string(end_pos) +
                 " positions exceeds max_position_embeddings " + std::to_string(max_positions_));
   if (cos_.defined() && cos_.size(0) >= end_pos) return;
-  int64_t n =
-      std::min(max_positions_, std::max<int64_t>(end_pos, cos_.defined() ? 2 * cos_.size(0) : 256));
+  // The whole table at once: a position's angle is then computed once, by the same (vector or
+  // scalar tail) code path, whatever lengths were seen first, so batched and solo sequences share
+  // it exactly. R1: 163,840 positions x 32 floats x 2 = 42 MB.
+  const int64_t n = max_positions_;
   at::Tensor t = at::arange(n, inv_freq_.options());
   at::Tensor angles = at::outer(t, inv_freq_);  // [n, dim/2]
   cos_ = angles.cos();
@@ -56,6 +58,24 @@ at::Tensor RotaryEmbedding::apply(const at::Tensor& x, int64_t start_pos) {
   at::Tensor cos = cos_.narrow(0, start_pos, T).unsqueeze(0).unsqueeze(2);
   at::Tensor sin = sin_.narrow(0, start_pos, T).unsqueeze(0).unsqueeze(2);
   at::Tensor xf = x.to(at::kFloat).unflatten(-1, {x.size(-1) / 2, 2});  // [B, T, h, dim/2, 2]
+  at::Tensor x0 = xf.select(-1, 0), x1 = xf.select(-1, 1);
+  at::Tensor y = at::stack({x0 * cos - x1 * sin, x0 * sin + x1 * cos}, -1).flatten(-2);
+  return y.to(x.scalar_type());
+}
+
+}  // namespace mote
+
+namespace mote {
+
+at::Tensor RotaryEmbedding::apply_rows(const at::Tensor& x, const at::Tensor& positions) {
+  const int64_t N = x.size(0);
+  if (N == 0) return x;
+  ensure_positions(positions.max().item<int64_t>() + 1);
+  at::Tensor pos = positions.to(cos_.device());
+  // [N, 1, dim/2]
+  at::Tensor cos = cos_.index_select(0, pos).unsqueeze(1);
+  at::Tensor sin = sin_.index_select(0, pos).unsqueeze(1);
+  at::Tensor xf = x.to(at::kFloat).unflatten(-1, {x.size(-1) / 2, 2});  // [N, h, dim/2, 2]
   at::Tensor x0 = xf.select(-1, 0), x1 = xf.select(-1, 1);
   at::Tensor y = at::stack({x0 * cos - x1 * sin, x0 * sin + x1 * cos}, -1).flatten(-2);
   return y.to(x.scalar_type());

@@ -13,6 +13,8 @@ class RotaryEmbedding {
 
   // x: [B, T, heads, rope_dim] for positions start_pos..start_pos+T-1; returns x's dtype.
   at::Tensor apply(const at::Tensor& x, int64_t start_pos);
+  // x: [N, heads, rope_dim], row i at position positions[i] ([N] int64): packed sequences.
+  at::Tensor apply_rows(const at::Tensor& x, const at::Tensor& positions);
   const at::Tensor& inv_freq() const { return inv_freq_; }  // [rope_dim/2] float32
 
  private:
