@@ -486,6 +486,16 @@ TEST_CASE("cli errors: one line naming the problem, exit codes 1 and 2", "[cli]"
   r = run_cli_in_process({"run", session, "--dataset", "1", "--engine", "http://127.0.0.1:9"});
   REQUIRE(r.code == 1);
   REQUIRE_THAT(r.err, Catch::Contains("http://127.0.0.1:9"));
+  for (const char* bad : {"0", "257", "many"}) {
+    r = run_cli_in_process(
+        {"run", session, "--dataset", "1", "--engine", "http://127.0.0.1:9", "--concurrency", bad});
+    REQUIRE(r.code == 2);
+    REQUIRE_THAT(r.err, Catch::Contains("--concurrency"));
+  }
+  r = run_cli_in_process({"run", session, "--dataset", "1", "--engine", "http://127.0.0.1:9",
+                          "--engine", "ftp://elsewhere"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err, Catch::Contains("--engine ftp://elsewhere: expected an http://"));
   r = run_cli_in_process({"run", session, "--dataset", "1", "--tuning", dir / "nope.json",
                           "--engine", "http://127.0.0.1:9"});
   REQUIRE(r.code == 1);
