@@ -337,8 +337,8 @@ TEST_CASE("execute_run stores the same answers at any concurrency, over one or t
 
   TinyModelDir model;
   // The same checkpoint under the same model id (ids default to the directory's name).
-  auto second = LocalEngine::start(
-      tiny_engine_options(model, {"--model-id", shared_client().model().id}));
+  auto second =
+      LocalEngine::start(tiny_engine_options(model, {"--model-id", shared_client().model().id}));
   const EngineClient other = second->client();
   options.more_engines = {&other};
   options.concurrency = 6;
