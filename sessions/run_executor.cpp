@@ -314,9 +314,7 @@ RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClie
   std::vector<const EngineClient*> engines{&client};
   for (const EngineClient* more : options.more_engines) {
     const ModelInfo other = more->model();
-    if (other.id != info.id || other.geometry.moe_layers != info.geometry.moe_layers ||
-        other.geometry.n_experts != info.geometry.n_experts ||
-        other.geometry.top_k != info.geometry.top_k)
+    if (other.id != info.id || other.geometry != info.geometry)
       throw SessionError(
           "the engine at " + more->endpoint().url + " serves " + other.id + " (" +
           std::to_string(other.geometry.n_moe_layers()) + " MoE layers x " +

@@ -5,6 +5,7 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include "engine/error.h"
 #include "engine/model/cpu_features.h"
 #include "engine/model/gemv.h"
 #include "engine/model/latent_attention_kernel.h"
@@ -60,6 +61,13 @@ int64_t MLA::bytes() const {
   return n;
 }
 
+at::Tensor causal_mask(int64_t T, int64_t start_pos, at::Device device) {
+  if (T <= 1) return {};
+  return at::full({T, start_pos + T}, -std::numeric_limits<float>::infinity(), at::kFloat)
+      .triu_(start_pos + 1)
+      .to(device);
+}
+
 at::Tensor MLA::forward(const at::Tensor& x, int64_t start_pos, LatentCache& cache,
                         RotaryEmbedding& rope, const at::Tensor& mask) const {
   const int64_t B = x.size(0), T = x.size(1);
@@ -109,33 +117,17 @@ at::Tensor MLA::forward_packed(const at::Tensor& x, const std::vector<AttentionS
                   k_pe.data_ptr<float>() + s.offset * rope_dim_,
                   static_cast<size_t>(s.length * rope_dim_) * sizeof(float));
     }
-    if (latent_attention_applicable(kv, spans)) {
-      // Absorb w_k per head with the row-invariant GEMV: [N, nope] x [rank, nope]^T -> [N, rank]
-      at::Tensor q_nope = q.narrow(-1, 0, nope_);
-      std::vector<at::Tensor> q_abs, o;
-      for (int64_t h = 0; h < n_heads_; ++h) q_abs.push_back(gemv(q_nope.select(1, h), w_k_t_[h]));
-      at::Tensor lat = latent_attention(at::stack(q_abs, 1), q_pe.contiguous(), spans,
-                                        static_cast<float>(softmax_scale_));  // [N, h, rank]
-      for (int64_t h = 0; h < n_heads_; ++h) o.push_back(gemv(lat.select(1, h), w_v_[h]));
-      return linear(at::stack(o, 1).flatten(1), wo_);  // [N, h, v] -> [N, hidden]
-    }
-    // Caches written above; fall through would write them twice, so attend from them here.
-    std::vector<at::Tensor> outputs;
-    for (const AttentionSpan& s : spans) {
-      const int64_t T = s.length;
-      at::Tensor qs = q.narrow(0, s.offset, T).unsqueeze(0);
-      at::Tensor q_pe_s = q_pe.narrow(0, s.offset, T).unsqueeze(0);
-      at::Tensor mask;
-      if (T > 1)
-        mask = at::full({T, s.start_pos + T}, -std::numeric_limits<float>::infinity(), at::kFloat)
-                   .triu_(s.start_pos + 1)
-                   .to(x.device());
-      outputs.push_back(
-          attend(qs.narrow(-1, 0, nope_), q_pe_s, kv.narrow(0, s.offset, T).unsqueeze(0),
-                 k_pe.narrow(0, s.offset, T).unsqueeze(0), s.start_pos, *s.cache, mask)
-              .squeeze(0));
-    }
-    return linear(at::cat(outputs, 0), wo_);
+    // The caches were just made fp32 [1, capacity, dim] above: the kernel always applies.
+    if (!latent_attention_applicable(kv, spans))
+      throw Error("attention: a packed sequence's cache is not an fp32 [1, capacity, dim] cache");
+    // Absorb w_k per head with the row-invariant GEMV: [N, nope] x [rank, nope]^T -> [N, rank]
+    at::Tensor q_nope = q.narrow(-1, 0, nope_);
+    std::vector<at::Tensor> q_abs, o;
+    for (int64_t h = 0; h < n_heads_; ++h) q_abs.push_back(gemv(q_nope.select(1, h), w_k_t_[h]));
+    at::Tensor lat = latent_attention(at::stack(q_abs, 1), q_pe.contiguous(), spans,
+                                      static_cast<float>(softmax_scale_));  // [N, h, rank]
+    for (int64_t h = 0; h < n_heads_; ++h) o.push_back(gemv(lat.select(1, h), w_v_[h]));
+    return linear(at::stack(o, 1).flatten(1), wo_);  // [N, h, v] -> [N, hidden]
   }
   std::vector<at::Tensor> outputs;
   outputs.reserve(spans.size());
@@ -148,12 +140,9 @@ at::Tensor MLA::forward_packed(const at::Tensor& x, const std::vector<AttentionS
     at::Tensor k_pe =
         rope.apply(kv.narrow(-1, kv_rank_, rope_dim_).unsqueeze(2), s.start_pos).squeeze(2);
     kv = rms_norm(kv.narrow(-1, 0, kv_rank_), kv_norm_, eps_);
-    at::Tensor mask;  // causal over the cached prefix plus this chunk, as in Transformer::forward
-    if (T > 1)
-      mask = at::full({T, s.start_pos + T}, -std::numeric_limits<float>::infinity(), at::kFloat)
-                 .triu_(s.start_pos + 1)
-                 .to(x.device());
-    outputs.push_back(attend(q_nope, q_pe, kv, k_pe, s.start_pos, *s.cache, mask).squeeze(0));
+    outputs.push_back(attend(q_nope, q_pe, kv, k_pe, s.start_pos, *s.cache,
+                             causal_mask(T, s.start_pos, x.device()))
+                          .squeeze(0));
   }
   return linear(at::cat(outputs, 0), wo_);  // [N, hidden]
 }

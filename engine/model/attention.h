@@ -27,6 +27,10 @@ struct AttentionSpan {
   LatentCache* cache = nullptr;
 };
 
+// Additive causal mask of T new positions after start_pos cached ones: [T, start_pos + T]
+// float32, -inf above the diagonal; undefined for T == 1 (nothing to hide).
+at::Tensor causal_mask(int64_t T, int64_t start_pos, at::Device device = at::kCPU);
+
 class MLA {
  public:
   MLA(const ModelConfig& config, const WeightLoader& loader, const std::string& prefix,

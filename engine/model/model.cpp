@@ -126,10 +126,7 @@ at::Tensor Transformer::forward(const at::Tensor& tokens, KVCache& cache,
                      .view({B, T, -1});  // [B, T, hidden]
   if (options.hidden_states) options.hidden_states->push_back(h.to(at::kFloat));
   // Causal mask over the cached prefix plus this chunk: [T, start+T], -inf above the diagonal.
-  at::Tensor mask;
-  if (T > 1)
-    mask = at::full({T, start + T}, -std::numeric_limits<float>::infinity(), at::kFloat)
-               .triu_(start + 1);
+  at::Tensor mask = causal_mask(T, start);
   for (size_t l = 0; l < blocks_.size(); ++l) {
     at::Device device = devices_.layer_device(static_cast<int64_t>(l));
     if (h.device() != device) h = h.to(device);

@@ -124,13 +124,14 @@ void Server::Impl::generate(const httplib::Request& req, httplib::Response& res,
 }
 
 void Server::Impl::health(httplib::Response& res) {
+  const BatchScheduler::Stats batching = scheduler.stats();
   reply(res, 200,
         dump({{"status", stopping ? "stopping" : "ok"},
               {"queued", worker.queued()},
               {"running", worker.running()},
               {"max_batch", scheduler.max_batch()},
-              {"forwards", scheduler.stats().forwards},
-              {"largest_batch", scheduler.stats().largest}}));
+              {"forwards", batching.forwards},
+              {"largest_batch", batching.largest}}));
 }
 
 void Server::Impl::models(httplib::Response& res) {
