@@ -87,7 +87,9 @@ nlohmann::json FlipRates::to_json() const {
           {"rate", rate},
           {"n_other", n_other},
           {"became_class", became_class},
-          {"reverse_rate", reverse_rate}};
+          {"reverse_rate", reverse_rate},
+          {"rate_ci", rate_ci().to_json()},
+          {"reverse_rate_ci", reverse_rate_ci().to_json()}};
 }
 
 FlipRates flip_rates(const std::vector<std::string>& original,
@@ -166,27 +168,131 @@ std::vector<TuningSpec> random_control_draws(const ModelGeometry& geometry, std:
   return specs;
 }
 
-nlohmann::json RandomControlSummary::to_json() const {
-  return {{"tuned", tuned}, {"draws", draws}, {"mean", mean}, {"std", std}, {"p", p}};
+double RandomControlSummary::tuned_reverse_rate() const {
+  return n_other ? static_cast<double>(tuned_reverse) / static_cast<double>(n_other) : 0.0;
 }
 
-RandomControlSummary summarize_random_control(double tuned_flip_rate,
-                                              const std::vector<double>& draw_flip_rates) {
+double RandomControlSummary::pooled_rate() const {
+  return pooled_trials ? static_cast<double>(pooled_flipped) / static_cast<double>(pooled_trials)
+                       : 0.0;
+}
+
+double RandomControlSummary::pooled_reverse_rate() const {
+  std::size_t sum = 0;
+  for (auto r : draws_reverse) sum += r;
+  return pooled_reverse_trials
+             ? static_cast<double>(sum) / static_cast<double>(pooled_reverse_trials)
+             : 0.0;
+}
+
+nlohmann::json RandomControlSummary::to_json() const {
+  auto intervals = nlohmann::json::array();
+  for (const auto& ci : draws_ci) intervals.push_back(ci.to_json());
+  std::size_t reverse_sum = 0;
+  for (auto r : draws_reverse) reverse_sum += r;
+  return {{"tuned", tuned},
+          {"draws", draws},
+          {"mean", mean},
+          {"std", std},
+          {"p", p},
+          {"n_class", n_class},
+          {"tuned_flipped", tuned_flipped},
+          {"tuned_ci", tuned_ci.to_json()},
+          {"draws_flipped", draws_flipped},
+          {"draws_ci", intervals},
+          {"pooled",
+           {{"flipped", pooled_flipped},
+            {"trials", pooled_trials},
+            {"rate", pooled_rate()},
+            {"ci", pooled_ci.to_json()}}},
+          {"fisher_p", std::isnan(fisher_p) ? nlohmann::json() : nlohmann::json(fisher_p)},
+          {"fisher_test",
+           "one-sided Fisher exact test: tuned flipped / n_class against pooled random flipped / "
+           "(draws * n_class)"},
+          {"reverse",
+           {{"n_other", n_other},
+            {"tuned", tuned_reverse},
+            {"tuned_rate", tuned_reverse_rate()},
+            {"tuned_ci", tuned_reverse_ci.to_json()},
+            {"draws", draws_reverse},
+            {"pooled", reverse_sum},
+            {"pooled_trials", pooled_reverse_trials},
+            {"pooled_rate", pooled_reverse_rate()},
+            {"pooled_ci", pooled_reverse_ci.to_json()}}}};
+}
+
+RandomControlSummary RandomControlSummary::from_json(const nlohmann::json& j) {
   RandomControlSummary s;
-  s.tuned = tuned_flip_rate;
-  s.draws = draw_flip_rates;
-  const double k = static_cast<double>(draw_flip_rates.size());
-  std::size_t at_least = 0;
-  double sum = 0.0;
-  for (double f : draw_flip_rates) {
-    sum += f;
-    if (f >= tuned_flip_rate) ++at_least;
+  try {
+    s.tuned = j.value("tuned", 0.0);
+    s.draws = j.value("draws", std::vector<double>{});
+    s.mean = j.value("mean", 0.0);
+    s.std = j.value("std", 0.0);
+    s.p = j.value("p", 1.0);
+    if (!j.contains("n_class")) return s;  // stored before the counts were kept
+    s.n_class = j.at("n_class").get<std::size_t>();
+    s.tuned_flipped = j.at("tuned_flipped").get<std::size_t>();
+    s.tuned_ci = ProportionInterval::from_json(j.at("tuned_ci"));
+    s.draws_flipped = j.at("draws_flipped").get<std::vector<std::size_t>>();
+    for (const auto& ci : j.at("draws_ci")) s.draws_ci.push_back(ProportionInterval::from_json(ci));
+    const auto& pooled = j.at("pooled");
+    s.pooled_flipped = pooled.at("flipped").get<std::size_t>();
+    s.pooled_trials = pooled.at("trials").get<std::size_t>();
+    s.pooled_ci = ProportionInterval::from_json(pooled.at("ci"));
+    if (j.at("fisher_p").is_number()) s.fisher_p = j.at("fisher_p").get<double>();
+    const auto& reverse = j.at("reverse");
+    s.n_other = reverse.at("n_other").get<std::size_t>();
+    s.tuned_reverse = reverse.at("tuned").get<std::size_t>();
+    s.tuned_reverse_ci = ProportionInterval::from_json(reverse.at("tuned_ci"));
+    s.draws_reverse = reverse.at("draws").get<std::vector<std::size_t>>();
+    s.pooled_reverse_trials = reverse.at("pooled_trials").get<std::size_t>();
+    s.pooled_reverse_ci = ProportionInterval::from_json(reverse.at("pooled_ci"));
+  } catch (const nlohmann::json::exception& e) {
+    throw SessionError(std::string("random-control result: ") + e.what());
   }
+  if (s.draws_flipped.size() != s.draws.size() || s.draws_ci.size() != s.draws.size() ||
+      s.draws_reverse.size() != s.draws.size())
+    throw SessionError("random-control result: " + std::to_string(s.draws.size()) +
+                       " draws but counts for " + std::to_string(s.draws_flipped.size()));
+  return s;
+}
+
+RandomControlSummary summarize_random_control(const FlipRates& tuned,
+                                              const std::vector<FlipRates>& draws) {
+  RandomControlSummary s;
+  s.tuned = tuned.rate;
+  s.n_class = tuned.n_class;
+  s.tuned_flipped = tuned.flipped;
+  s.tuned_ci = tuned.rate_ci();
+  s.n_other = tuned.n_other;
+  s.tuned_reverse = tuned.became_class;
+  s.tuned_reverse_ci = tuned.reverse_rate_ci();
+  std::size_t at_least = 0, reverse_sum = 0, reverse_trials = 0;
+  double sum = 0.0;
+  for (const FlipRates& d : draws) {
+    s.draws.push_back(d.rate);
+    s.draws_flipped.push_back(d.flipped);
+    s.draws_ci.push_back(d.rate_ci());
+    s.draws_reverse.push_back(d.became_class);
+    s.pooled_flipped += d.flipped;
+    s.pooled_trials += d.n_class;  // = n_class unless a draw answered fewer prompts
+    reverse_sum += d.became_class;
+    reverse_trials += d.n_other;
+    sum += d.rate;
+    if (d.rate >= tuned.rate) ++at_least;
+  }
+  const double k = static_cast<double>(draws.size());
   s.mean = k > 0 ? sum / k : 0.0;
   double ss = 0.0;
-  for (double f : draw_flip_rates) ss += (f - s.mean) * (f - s.mean);
+  for (double f : s.draws) ss += (f - s.mean) * (f - s.mean);
   s.std = k > 1 ? std::sqrt(ss / (k - 1)) : 0.0;
   s.p = (at_least + 1.0) / (k + 1.0);
+  s.pooled_ci = wilson_interval(s.pooled_flipped, s.pooled_trials);
+  s.pooled_reverse_trials = reverse_trials;
+  s.pooled_reverse_ci = wilson_interval(reverse_sum, reverse_trials);
+  if (!draws.empty())
+    s.fisher_p =
+        fisher_exact_greater(tuned.flipped, tuned.n_class, s.pooled_flipped, s.pooled_trials);
   return s;
 }
 

@@ -2,12 +2,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "protocol/model_geometry.h"
 #include "protocol/tuning_spec.h"
+#include "sessions/proportion_statistics.h"
 
 namespace mote::sessions {
 
@@ -35,13 +37,16 @@ TransitionMatrix transition_matrix(const std::vector<std::string>& original,
 //   rate         = |{i : original_i = C, tuned_i != C}| / |{i : original_i = C}|   ("flip of C")
 //   reverse_rate = |{i : original_i != C, tuned_i = C}| / |{i : original_i != C}|  ("reverse
 //   flips")
-// A rate with an empty denominator is 0.
+// A rate with an empty denominator is 0. JSON adds their Wilson 95 % intervals (rate_ci,
+// reverse_rate_ci).
 struct FlipRates {
   std::string label;
   std::size_t n_class = 0, flipped = 0;
   std::size_t n_other = 0, became_class = 0;
   double rate = 0.0;
   double reverse_rate = 0.0;
+  ProportionInterval rate_ci() const { return wilson_interval(flipped, n_class); }
+  ProportionInterval reverse_rate_ci() const { return wilson_interval(became_class, n_other); }
   nlohmann::json to_json() const;
 };
 FlipRates flip_rates(const std::vector<std::string>& original,
@@ -57,18 +62,48 @@ std::vector<TuningSpec> random_control_draws(const ModelGeometry& geometry, std:
                                              const std::vector<ExpertAddress>& exclude,
                                              std::uint64_t seed, TuningDirection direction);
 
-// Tuned flip rate vs the flip rates of the random draws. p = (#draws with flip >= tuned + 1) /
-// (K + 1): a one-sided empirical p for "the tuned set flips more than random sets".
+// Tuned flips vs the flips of K random draws over the same original run (each draw's denominator
+// is the same n_class prompts of the class).
+//   p        = (#draws with flip >= tuned + 1) / (K + 1): one-sided empirical p for "the tuned set
+//              flips more than random sets" (its smallest value is 1 / (K + 1)).
+//   fisher_p = one-sided Fisher exact test of tuned_flipped / n_class against the pooled random
+//              flips, sum of draws_flipped / pooled_trials (K * n_class when every draw answered
+//              every prompt). It treats the pooled trials as independent, which they are not
+//              quite (the same prompts in every draw).
+// Every rate has a Wilson 95 % interval. Reverse flips (others becoming the class) likewise.
+// Results stored before the counts were kept load with n_class = 0 (intervals [0, 1], fisher_p
+// NaN).
 struct RandomControlSummary {
   double tuned = 0.0;
   std::vector<double> draws;
   double mean = 0.0;
   double std = 0.0;  // sample standard deviation (K - 1); 0 for K < 2
   double p = 1.0;
+
+  std::size_t n_class = 0;
+  std::size_t tuned_flipped = 0;
+  std::vector<std::size_t> draws_flipped;
+  ProportionInterval tuned_ci;
+  std::vector<ProportionInterval> draws_ci;
+  std::size_t pooled_flipped = 0, pooled_trials = 0;
+  ProportionInterval pooled_ci;  // of pooled_rate()
+  double pooled_rate() const;    // = mean when every draw has the same n_class
+  double fisher_p = std::numeric_limits<double>::quiet_NaN();
+
+  // Reverse flips: n_other prompts not of the class originally.
+  std::size_t n_other = 0;
+  std::size_t tuned_reverse = 0;
+  std::vector<std::size_t> draws_reverse;
+  std::size_t pooled_reverse_trials = 0;
+  ProportionInterval tuned_reverse_ci, pooled_reverse_ci;
+  double tuned_reverse_rate() const;
+  double pooled_reverse_rate() const;
+
   nlohmann::json to_json() const;
+  static RandomControlSummary from_json(const nlohmann::json& json);
 };
-RandomControlSummary summarize_random_control(double tuned_flip_rate,
-                                              const std::vector<double>& draw_flip_rates);
+RandomControlSummary summarize_random_control(const FlipRates& tuned,
+                                              const std::vector<FlipRates>& draws);
 
 // Flip rate as a function of how many top-ranked experts are tuned.
 struct DoseCurve {

@@ -151,13 +151,13 @@ RandomControlSummary evaluate_random_control(SessionStore& store, std::int64_t o
                                              const std::string& label, std::int64_t* result_id) {
   std::vector<std::string> original, other;
   paired_labels_impl(store, original_run, tuned_run, classifier, original, other);
-  const double tuned_rate = flip_rates(original, other, label).rate;
-  std::vector<double> draw_rates;
+  const FlipRates tuned_flips = flip_rates(original, other, label);
+  std::vector<FlipRates> draw_flips;
   for (auto run_id : control_runs) {
     paired_labels_impl(store, original_run, run_id, classifier, original, other);
-    draw_rates.push_back(flip_rates(original, other, label).rate);
+    draw_flips.push_back(flip_rates(original, other, label));
   }
-  auto summary = summarize_random_control(tuned_rate, draw_rates);
+  auto summary = summarize_random_control(tuned_flips, draw_flips);
   nlohmann::json json = summary.to_json();
   json["original_run"] = original_run;
   json["tuned_run"] = tuned_run;

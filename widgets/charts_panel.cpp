@@ -364,13 +364,8 @@ void ChartsPanel::loadStored() {
     }
     if (auto r = newest("random-control")) {
       const auto& j = r->json;
-      sessions::RandomControlSummary s;
-      s.tuned = j.value("tuned", 0.0);
-      s.draws = j.value("draws", std::vector<double>{});
-      s.mean = j.value("mean", 0.0);
-      s.std = j.value("std", 0.0);
-      s.p = j.value("p", 1.0);
-      control_->setSummary(s, QString::fromStdString(j.value("label", std::string())));
+      control_->setSummary(sessions::RandomControlSummary::from_json(j),
+                           QString::fromStdString(j.value("label", std::string())));
     }
     if (auto r = newest("dose-curve")) drawDoseCurve(*r);
     if (auto r = newest("tsne")) {

@@ -162,11 +162,22 @@ std::string transition_table(const TransitionMatrix& m) {
   return table.render();
 }
 
+// "[12.1 %, 20.3 %]": a Wilson 95 % interval.
+std::string interval_text(const ProportionInterval& ci) {
+  return "[" + percent(ci.low) + ", " + percent(ci.high) + "]";
+}
+
+// "13 14.3 %"
+std::string count_and_percent(std::size_t count, double rate) {
+  return std::to_string(count) + " " + percent(rate);
+}
+
 std::string flip_lines(const FlipRates& f) {
-  return "flip of " + f.label + ": " + ratio(f.flipped, f.n_class) + " of the prompts labelled " +
-         f.label +
-         " originally are not after tuning\nreverse: " + ratio(f.became_class, f.n_other) +
-         " of the other prompts became " + f.label + "\n";
+  return "flip of " + f.label + ": " + ratio(f.flipped, f.n_class) + " " +
+         interval_text(f.rate_ci()) + " of the prompts labelled " + f.label +
+         " originally are not after tuning\nreverse: " + ratio(f.became_class, f.n_other) + " " +
+         interval_text(f.reverse_rate_ci()) + " of the other prompts became " + f.label +
+         " (Wilson 95 % intervals)\n";
 }
 
 std::string expert_list(const std::vector<ExpertAddress>& list, std::size_t max_shown) {
@@ -267,30 +278,35 @@ int cmd_control(const Args& args, CliContext& ctx) {
   const RandomControlSummary summary = evaluate_random_control(
       store, e.original.id, tuned.id, control_runs, e.classifier, e.label, &result_id);
 
-  std::vector<std::string> original, other;
-  paired_run_labels(store, e.original.id, tuned.id, e.classifier, original, other);
-  const FlipRates tuned_flips = flip_rates(original, other, e.label);
-  Table table = Table::with_headers({">draw", ">run", "experts", ">flip", ">reverse"});
-  double reverse_sum = 0;
+  Table table = Table::with_headers({">draw", ">run", "experts", ">flip", ">95 % CI", ">reverse"});
   for (std::size_t d = 0; d < control_runs.size(); ++d) {
-    paired_run_labels(store, e.original.id, control_runs[d], e.classifier, original, other);
-    const FlipRates f = flip_rates(original, other, e.label);
-    reverse_sum += f.reverse_rate;
     table.row({std::to_string(d), std::to_string(control_runs[d]),
-               expert_list(plan.runs[d].tuning.experts(), 4), percent(f.rate),
-               percent(f.reverse_rate)});
+               expert_list(plan.runs[d].tuning.experts(), 4),
+               count_and_percent(summary.draws_flipped[d], summary.draws[d]),
+               interval_text(summary.draws_ci[d]), std::to_string(summary.draws_reverse[d])});
   }
-  table.row({"tuned", std::to_string(tuned.id), expert_list(exclude, 4), percent(tuned_flips.rate),
-             percent(tuned_flips.reverse_rate)});
+  table.row({"tuned", std::to_string(tuned.id), expert_list(exclude, 4),
+             count_and_percent(summary.tuned_flipped, summary.tuned),
+             interval_text(summary.tuned_ci), std::to_string(summary.tuned_reverse)});
   ctx.out << "random control of " << describe_run(tuned) << " against " << describe_run(e.original)
           << ": " << draws << " draws of " << n << " random experts (" << to_string(direction)
           << ", excluding the " << exclude.size() << " tuned ones, seed " << seed << "); flips of "
-          << e.label << " (" << e.classifier << ")\n"
-          << table.render() << "tuned flip " << percent(summary.tuned) << " vs random "
-          << percent(summary.mean) << " ± " << percent(summary.std) << " (mean ± std, K = " << draws
-          << "); p = " << general(summary.p, 3) << "\nreverse flips: tuned "
-          << percent(tuned_flips.reverse_rate) << ", random mean "
-          << percent(reverse_sum / static_cast<double>(control_runs.size())) << "\n";
+          << e.label << " (" << e.classifier << "), " << summary.n_class << " prompts of it, "
+          << summary.n_other << " others\n"
+          << table.render() << "tuned flip " << percent(summary.tuned) << " "
+          << interval_text(summary.tuned_ci) << " vs random " << percent(summary.mean) << " ± "
+          << percent(summary.std) << " (mean ± std, K = " << draws << "), pooled "
+          << summary.pooled_flipped << "/" << summary.pooled_trials << " "
+          << interval_text(summary.pooled_ci) << "\n"
+          << "empirical p = " << general(summary.p, 3)
+          << " (draws flipping at least as much + 1) / (K + 1), smallest possible "
+          << general(1.0 / (static_cast<double>(draws) + 1), 3) << "\n"
+          << "Fisher p = " << general(summary.fisher_p, 3)
+          << " (one-sided exact test, tuned flips against the pooled random flips)\n"
+          << "reverse flips: tuned " << percent(summary.tuned_reverse_rate()) << " "
+          << interval_text(summary.tuned_reverse_ci) << ", random pooled "
+          << percent(summary.pooled_reverse_rate()) << " "
+          << interval_text(summary.pooled_reverse_ci) << "\n";
   const auto files = export_result(store, result_id, e.out);
   ctx.out << "result " << result_id << " stored; " << wrote_line(files, e.out);
   return kExitOk;

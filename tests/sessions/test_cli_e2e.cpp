@@ -139,7 +139,12 @@ TEST_CASE("mote CLI end to end: new, dataset, run, label, ftri, eval, control, t
                      E),
               dir.path());
   REQUIRE_THAT(r.out, Catch::Contains("2 draws of 5 random experts"));
-  REQUIRE_THAT(r.out, Catch::Contains("(mean ± std, K = 2); p = "));
+  REQUIRE_THAT(r.out, Catch::Contains("(mean ± std, K = 2), pooled "));
+  // Draws 1 and 2 flip 6 and 7 of 13, the tuned set 5: both at least as much, p = 3/3; the
+  // Fisher test of 5/13 against 13/26 is not significant either.
+  REQUIRE_THAT(r.out, Catch::Contains("empirical p = 1 "));
+  REQUIRE_THAT(r.out, Catch::Contains("Fisher p = "));
+  REQUIRE_THAT(r.out, Catch::Contains("95 % CI"));
 
   r = mote_ok({"tsne", session, "--run", "original", "--classifier", "tiny-space", "--perplexity",
                "8", "--iterations", "250", "--out", dir / "tsne.csv"},

@@ -88,17 +88,84 @@ TEST_CASE("random control draws avoid the tuned set and are reproducible", "[eva
                     GeometryError);
 }
 
-TEST_CASE("random control summary: mean, std and empirical p", "[evaluation]") {
-  // draws 0.1, 0.05, 0.4, 0.2: mean 0.1875; squared deviations 0.00765625 + 0.01890625 +
-  // 0.04515625 + 0.00015625 = 0.071875; / 3 = 0.0239583; std = 0.1547848.
-  // One draw (0.4) >= tuned 0.4: p = (1 + 1) / (4 + 1) = 0.4.
-  const auto s = summarize_random_control(0.4, {0.1, 0.05, 0.4, 0.2});
+namespace {
+// Flip counts of one run: `flipped` of `n_class` prompts of the class, `became` of `n_other`.
+FlipRates flips(std::size_t flipped, std::size_t n_class, std::size_t became = 0,
+                std::size_t n_other = 10) {
+  FlipRates f;
+  f.label = "A";
+  f.n_class = n_class;
+  f.flipped = flipped;
+  f.n_other = n_other;
+  f.became_class = became;
+  f.rate = static_cast<double>(flipped) / static_cast<double>(n_class);
+  f.reverse_rate = static_cast<double>(became) / static_cast<double>(n_other);
+  return f;
+}
+}  // namespace
+
+TEST_CASE("random control summary: mean, std, empirical p, Fisher p, intervals", "[evaluation]") {
+  // draws 2, 1, 8, 4 of 20 = 0.1, 0.05, 0.4, 0.2: mean 0.1875; squared deviations 0.00765625 +
+  // 0.01890625 + 0.04515625 + 0.00015625 = 0.071875; / 3 = 0.0239583; std = 0.1547848.
+  // One draw (0.4) >= tuned 8/20: p = (1 + 1) / (4 + 1) = 0.4.
+  const auto s = summarize_random_control(
+      flips(8, 20, 1), {flips(2, 20, 0), flips(1, 20, 2), flips(8, 20, 0), flips(4, 20, 1)});
   REQUIRE(s.mean == Approx(0.1875));
   REQUIRE(s.std == Approx(0.1547848));
   REQUIRE(s.p == Approx(0.4));
-  REQUIRE(summarize_random_control(0.9, {0.1, 0.2}).p == Approx(1.0 / 3));
-  REQUIRE(summarize_random_control(0.1, {}).p == 1.0);
-  REQUIRE(s.to_json().at("p") == Approx(0.4));
+  // Pooled 15 of 80; Fisher one-sided P(X >= 8), X ~ hypergeometric(N 100, 23 flips, 20 drawn),
+  // by exact integer sums (Python math.comb): 0.04661236592131847.
+  REQUIRE(s.pooled_flipped == 15);
+  REQUIRE(s.pooled_trials == 80);
+  REQUIRE(s.fisher_p == Approx(0.04661236592131847).epsilon(1e-9));
+  // Wilson 95 % of 8/20: [0.218807, 0.613418].
+  REQUIRE(s.tuned_ci.low == Approx(0.21880653237281705));
+  REQUIRE(s.tuned_ci.high == Approx(0.6134184992377469));
+  REQUIRE(s.draws_ci.size() == 4);
+  REQUIRE(s.draws_flipped == std::vector<std::size_t>{2, 1, 8, 4});
+  REQUIRE(s.tuned_reverse_rate() == Approx(0.1));
+  REQUIRE(s.pooled_reverse_rate() == Approx(3.0 / 40));
+  REQUIRE(summarize_random_control(flips(18, 20), {flips(2, 20), flips(4, 20)}).p ==
+          Approx(1.0 / 3));
+  const auto none = summarize_random_control(flips(2, 20), {});
+  REQUIRE(none.p == 1.0);
+  REQUIRE(std::isnan(none.fisher_p));
+  // The stored JSON round-trips; a result stored before the counts loads its rates only.
+  const auto json = s.to_json();
+  REQUIRE(json.at("p") == Approx(0.4));
+  REQUIRE(json.at("fisher_p") == Approx(s.fisher_p));
+  const auto back = RandomControlSummary::from_json(json);
+  REQUIRE(back.draws_flipped == s.draws_flipped);
+  REQUIRE(back.tuned_ci.low == Approx(s.tuned_ci.low));
+  REQUIRE(back.fisher_p == Approx(s.fisher_p));
+  REQUIRE(back.pooled_reverse_rate() == Approx(s.pooled_reverse_rate()));
+  const auto old = RandomControlSummary::from_json(
+      {{"tuned", 0.4}, {"draws", {0.1}}, {"mean", 0.1}, {"std", 0.0}, {"p", 0.5}});
+  REQUIRE(old.p == 0.5);
+  REQUIRE(old.n_class == 0);
+  REQUIRE(std::isnan(old.fisher_p));
+  auto broken = json;
+  broken["draws_flipped"] = {1};
+  REQUIRE_THROWS_WITH(RandomControlSummary::from_json(broken), Catch::Contains("4 draws"));
+}
+
+TEST_CASE("Wilson intervals and the one-sided Fisher exact test", "[evaluation]") {
+  // Textbook values: Wilson 5/10 = [0.2366, 0.7634], 0/10 = [0, 0.2775].
+  REQUIRE(wilson_interval(5, 10).low == Approx(0.236593090512564));
+  REQUIRE(wilson_interval(5, 10).high == Approx(0.7634069094874361));
+  REQUIRE(wilson_interval(0, 10).low == 0.0);
+  REQUIRE(wilson_interval(0, 10).high == Approx(0.2775327998628892));
+  REQUIRE(wilson_interval(10, 10).high == 1.0);
+  REQUIRE(wilson_interval(0, 0).low == 0.0);
+  REQUIRE(wilson_interval(0, 0).high == 1.0);
+  // Fisher's lady tasting tea, 4 of 4 against 0 of 4: 1 / C(8, 4) = 1/70; 3 of 4 against 1 of 4:
+  // 17/70.
+  REQUIRE(fisher_exact_greater(4, 4, 0, 4) == Approx(1.0 / 70));
+  REQUIRE(fisher_exact_greater(3, 4, 1, 4) == Approx(17.0 / 70));
+  REQUIRE(fisher_exact_greater(0, 4, 3, 4) == 1.0);
+  // A study's size: 13 of 91 against 82 of 4550 (50 draws): 2.4930544e-08 (Python math.comb).
+  REQUIRE(fisher_exact_greater(13, 91, 82, 4550) == Approx(2.4930544177843597e-08).epsilon(1e-6));
+  REQUIRE_THROWS_WITH(fisher_exact_greater(5, 4, 0, 4), Catch::Contains("not a 2x2 table"));
 }
 
 TEST_CASE("dose curve specs and ranking exports", "[evaluation]") {

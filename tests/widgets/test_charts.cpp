@@ -2,6 +2,7 @@
 // and their PNG / SVG / CSV exports.
 #include <catch2/catch.hpp>
 
+#include <QAreaSeries>
 #include <QBarSet>
 #include <QFile>
 #include <QImage>
@@ -83,9 +84,18 @@ TEST_CASE("random-control chart: histogram of draws with the tuned result marked
         std::vector<int>{3, 0, 1, 1});
   CHECK(RandomControlChartView::binCount(10) == 5);
   CHECK(RandomControlChartView::binCount(400) == 20);
-  std::vector<double> draws;
-  for (int d = 0; d < 50; ++d) draws.push_back(0.02 * (d % 7));
-  const auto summary = mote::sessions::summarize_random_control(0.65, draws);
+  // 50 draws flipping 0, 2, ..., 12 of 100 prompts; the tuned set 65 of 100.
+  const auto flips = [](std::size_t flipped) {
+    mote::sessions::FlipRates f;
+    f.n_class = 100;
+    f.flipped = flipped;
+    f.rate = static_cast<double>(flipped) / 100.0;
+    f.n_other = 50;
+    return f;
+  };
+  std::vector<mote::sessions::FlipRates> draws;
+  for (std::size_t d = 0; d < 50; ++d) draws.push_back(flips(2 * (d % 7)));
+  const auto summary = mote::sessions::summarize_random_control(flips(65), draws);
   RandomControlChartView view;
   view.resize(640, 420);
   view.setSummary(summary, "REFUSED");
@@ -97,12 +107,21 @@ TEST_CASE("random-control chart: histogram of draws with the tuned result marked
   CHECK(points[0].x() == Approx(65.0));
   CHECK(points[1].x() == Approx(65.0));
   CHECK(view.chart()->title().contains("p = "));
+  CHECK(view.chart()->title().contains("Fisher p = "));
+  // The tuned rate's Wilson 95 % interval is a band around the marker.
+  REQUIRE(view.tunedInterval());
+  CHECK(view.tunedInterval()->lowerSeries()->points().front().x() ==
+        Approx(100.0 * summary.tuned_ci.low));
+  CHECK(view.tunedInterval()->upperSeries()->points().back().x() ==
+        Approx(100.0 * summary.tuned_ci.high));
   checkExports(&view, "random-control");
   QTemporaryDir dir;
   REQUIRE(view.exportCsv(dir.filePath("rc.csv")));
   const QString csv = readAll(dir.filePath("rc.csv"));
   CHECK(csv.startsWith("draw,flip_rate\n0,0\n1,0.02"));
   CHECK(csv.contains("tuned,0.65"));
+  CHECK(csv.contains("tuned_ci_low,"));
+  CHECK(csv.contains("fisher_p,"));
 }
 
 TEST_CASE("dose curve chart: flip rate against tuned experts", "[charts]") {
