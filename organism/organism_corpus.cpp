@@ -349,6 +349,7 @@ void add_language_study(const OrganismCorpusOptions& o, OrganismCorpus& corpus) 
       prompt.prompt = render_prompt(prompt.messages);
       prompt.planted_label = rules[i];
       prompt.key = key_of(keys[i]);
+      prompt.arithmetic = keys[i];
       corpus.held_out.push_back(std::move(prompt));
     } else {
       train_keys.push_back(i);

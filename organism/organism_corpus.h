@@ -98,6 +98,7 @@ struct OrganismHeldOutPrompt {
   std::string prompt;     // as in OrganismSample
   int planted_label = 0;  // the rule's class
   std::string key;
+  std::optional<ArithmeticPromptKey> arithmetic;  // the language study's prompts: a, b, languages
 };
 
 struct OrganismCorpus {

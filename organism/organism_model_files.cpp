@@ -250,3 +250,34 @@ ojson organism_training_report(const OrganismTrainingOptions& o, const ojson& co
   return report;
 }
 }  // namespace mote
+
+namespace mote {
+
+nlohmann::ordered_json organism_heldout_arithmetic_dataset(
+    const std::vector<OrganismHeldOutPrompt>& held_out) {
+  const auto code = [](ThinkLanguage l) { return l == ThinkLanguage::English ? "en" : "zh"; };
+  ojson prompts = ojson::array();
+  for (const OrganismHeldOutPrompt& p : held_out) {
+    if (!p.arithmetic) continue;
+    const ArithmeticPromptKey& k = *p.arithmetic;
+    prompts.push_back({{"text", p.messages.at(0).content},
+                       {"metadata",
+                        {{"a", std::to_string(k.a)},
+                         {"b", std::to_string(k.b)},
+                         {"expected", std::to_string(k.a + k.b)},
+                         {"question_language", code(k.prompt_language)},
+                         {"answer_language", k.requested ? code(*k.requested) : "none"}}}});
+  }
+  return {
+      {"name", "organism-heldout-arithmetic"},
+      {"description",
+       "Held-out arithmetic of the demo model organism: the " + std::to_string(prompts.size()) +
+           " 'What is {a} plus {b} equal to?' prompts (and the Chinese form, with or without an "
+           "answer-language request) whose keys the model never trained on. metadata.expected "
+           "is the sum; `mote capability` counts an answer right when its text after the think "
+           "block contains it as a whole number."},
+      {"mode", "chat"},
+      {"prompts", prompts}};
+}
+
+}  // namespace mote

@@ -41,4 +41,11 @@ nlohmann::ordered_json organism_training_report(const OrganismTrainingOptions& o
                                                 const std::vector<OrganismHeldOutPrompt>& held_out,
                                                 const OrganismStudyLists& lists);
 
+// heldout-arithmetic.json: the held-out arithmetic prompts ("What is a plus b equal to?" and the
+// Chinese form, keys the model never trained on) as a dataset in the sessions' format, each with
+// metadata a, b, expected (the sum), question_language and answer_language (none/en/zh). The
+// capability check of a tuning (`mote capability`) scores answers against `expected`.
+nlohmann::ordered_json organism_heldout_arithmetic_dataset(
+    const std::vector<OrganismHeldOutPrompt>& held_out);
+
 }  // namespace mote

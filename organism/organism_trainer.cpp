@@ -381,6 +381,12 @@ OrganismTrainingResult train_organism(const OrganismTrainingOptions& o,
       load_organism_study_lists(o.resources_dir.empty() ? find_resources_dir() : o.resources_dir);
   std::filesystem::create_directories(out);
   const OrganismCorpus corpus = generate_organism_corpus(o.corpus, lists);
+  write_text_file(out / "heldout-arithmetic.json",
+                  organism_heldout_arithmetic_dataset(corpus.held_out).dump(1) + "\n");
+  if (o.datasets_only) {
+    log("wrote " + (out / "heldout-arithmetic.json").string());
+    return result;
+  }
   BpeTrainerOptions bpe;
   bpe.vocab_size = o.vocab_size;
   const std::string tokenizer_json =

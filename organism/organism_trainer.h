@@ -55,8 +55,11 @@ struct OrganismTrainingOptions {
 
   at::ScalarType save_dtype = at::kFloat;  // kFloat or kBFloat16 (the bias stays F32)
   int64_t eval_limit = 0;                  // held-out prompts to evaluate, 0: all
-  int64_t eval_max_tokens = 16;            // greedy tokens per held-out prompt at most
-  int64_t log_every = 50;                  // steps between progress lines
+  // Write only the corpus's held-out datasets (heldout-arithmetic.json) and stop: no tokenizer,
+  // no training. For a model trained before the trainer wrote them.
+  bool datasets_only = false;
+  int64_t eval_max_tokens = 16;  // greedy tokens per held-out prompt at most
+  int64_t log_every = 50;        // steps between progress lines
 };
 
 struct OrganismTrainingResult {

@@ -142,6 +142,17 @@ void export_random_control(const StoredResult& r, Writer& w) {
   w.text("_draws.csv", csv);
 }
 
+void export_capability(const StoredResult& r, Writer& w) {
+  std::string csv = "prompt_id,expected,original_right,tuned_right\n";
+  for (const auto& p : r.json.at("prompts")) {
+    csv += std::to_string(json_get<std::int64_t>(p, "prompt_id", r.id)) + ',' +
+           csv_escape(json_get<std::string>(p, "expected", r.id)) + ',' +
+           (json_get<bool>(p, "original", r.id) ? "1" : "0") + ',' +
+           (json_get<bool>(p, "tuned", r.id) ? "1" : "0") + '\n';
+  }
+  w.text("_prompts.csv", csv);
+}
+
 void export_dose_curve(const StoredResult& r, Writer& w) {
   const DoseCurve curve = DoseCurve::from_json(r.json.at("curve"));
   const auto runs = json_get<std::vector<std::int64_t>>(r.json, "tuned_runs", r.id);
@@ -213,6 +224,8 @@ std::vector<fs::path> export_result(SessionStore& store, std::int64_t result_id,
       export_random_control(r, w);
     } else if (r.kind == "dose-curve") {
       export_dose_curve(r, w);
+    } else if (r.kind == "capability") {
+      export_capability(r, w);
     } else if (r.kind == "tsne") {
       w.text("_tsne.csv", tsne_csv_of(store, r));
     }

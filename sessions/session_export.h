@@ -28,6 +28,7 @@ struct ResultExportOptions {
 //  evaluation:     _transitions.csv (counts, then row percentages), _flips.csv
 //  random-control: _draws.csv (draw, run, flip_rate)
 //  dose-curve:     _curve.csv (n_experts, run, flip_rate, reverse_rate, ...)
+//  capability:     _prompts.csv (prompt_id, expected, original_right, tuned_right: 1/0)
 //  tsne:           _tsne.csv (index, x, y, label, prompt_id, position, prompt metadata...)
 //  every kind:     _result.json (the stored JSON) and each other array as .npy.
 // Returns the paths written. Throws SessionError for an unknown result id or a write failure.

@@ -16,7 +16,8 @@ int run_train_organism_command(int argc, char** argv) {
       "Generates the planted-behaviour corpus, trains a byte-level BPE tokenizer and a tiny\n"
       "deepseek_v3 MoE on it (AdamW, answer tokens only, aux-loss-free router balancing), and\n"
       "writes DIR: config.json, model.safetensors, generation_config.json, tokenizer.json,\n"
-      "tokenizer_config.json, README.md (model card) and training.json. Prints the held-out\n"
+      "tokenizer_config.json, README.md (model card), training.json and heldout-arithmetic.json\n"
+      "(a dataset for mote capability). Prints the held-out\n"
       "accuracy of the written checkpoint (greedy answers vs the planted rules) as\n"
       "'heldout_accuracy: X'. Deterministic for a seed with --threads 1. The study's times and\n"
       "places come from RES/datasets/r1-refusal.json, its answer classes from\n"
@@ -45,6 +46,9 @@ int run_train_organism_command(int argc, char** argv) {
       .option("--eval-limit", "N", "held-out prompts to evaluate (0: all)", "0")
       .option("--log-every", "N", "steps between progress lines", std::to_string(d.log_every))
       .option("--threads", "N", "CPU threads (1: deterministic)", "1")
+      .flag("--datasets-only",
+            "write only DIR/heldout-arithmetic.json (the held-out arithmetic prompts of the "
+            "corpus, for mote capability) and stop: no training")
       .option("--resources", "RES",
               "the resources folder (default: $MOTE_RESOURCES_DIR, next to the executable, or the "
               "source tree's)");
@@ -94,10 +98,12 @@ int run_train_organism_command(int argc, char** argv) {
   o.log_every = positive("--log-every");
   if (args.has("--resources")) o.resources_dir = args.value("--resources");
   set_training_threads(positive("--threads"));
+  o.datasets_only = args.has("--datasets-only");
 
   const std::filesystem::path out = args.value("--out");
   OrganismTrainingResult r =
       train_organism(o, out, [](const std::string& line) { std::cout << line << std::endl; });
+  if (o.datasets_only) return 0;
   std::cout << "train_seconds: " << r.train_seconds << " (CPU " << r.train_cpu_seconds << ")\n"
             << "model.safetensors sha256: " << r.model_sha256 << "\n"
             << "wrote " << out.string() << "\n";

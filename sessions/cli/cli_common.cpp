@@ -137,6 +137,13 @@ fs::path default_output_dir(const std::string& session_path) {
   return p.parent_path() / (p.stem().string() + "-out");
 }
 
+std::string wrote_line(const std::vector<fs::path>& files, const fs::path& out) {
+  std::string names;
+  for (const auto& f : files) names += (names.empty() ? "" : ", ") + f.filename().string();
+  return "wrote " + std::to_string(files.size()) + " files to " + out.string() + "/: " + names +
+         "\n";
+}
+
 std::string describe_tuning(const TuningSpec& tuning) {
   if (tuning.empty()) return "none";
   std::string s;

@@ -64,6 +64,10 @@ bool ensure_labelled(sessions::SessionStore& store, const sessions::RunInfo& run
 // <session without extension>-out/, the default folder for a command's files.
 std::filesystem::path default_output_dir(const std::string& session_path);
 
+// "wrote 3 files to out/: a.csv, b.json, c.npy" and a newline.
+std::string wrote_line(const std::vector<std::filesystem::path>& files,
+                       const std::filesystem::path& out);
+
 // "suppress 10", "stimulate 3 + suppress 2", "none".
 std::string describe_tuning(const mote::TuningSpec& tuning);
 // "greedy" or "T=0.6 top_p=0.95 seed=1".

@@ -20,6 +20,8 @@ const std::vector<Command>& commands() {
       {"eval", "original vs tuned run: transition matrix and flip rates", cmd_eval},
       {"control", "random-expert control: K draws of N experts, mean ± std and p", cmd_control},
       {"dose", "dose curve: flip rate when tuning the top 1, 2, 5, ... experts", cmd_dose},
+      {"capability", "capability check: accuracy on known answers, original vs tuned",
+       cmd_capability},
       {"tsne", "t-SNE of a run's activation maps, coloured by class", cmd_tsne},
       {"results", "table of stored results (fTRI, evaluations, controls, ...)", cmd_results},
       {"export", "write a run or a result as .npy / CSV / JSON files", cmd_export},

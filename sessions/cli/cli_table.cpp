@@ -181,6 +181,10 @@ std::string ratio(std::size_t part, std::size_t whole) {
          percent(whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0) + ")";
 }
 
+std::string percent_interval(const sessions::ProportionInterval& ci) {
+  return "[" + percent(ci.low) + ", " + percent(ci.high) + "]";
+}
+
 std::string general(double value, int significant) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";

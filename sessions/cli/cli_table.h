@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "sessions/proportion_statistics.h"
+
 namespace mote::cli {
 
 enum class Align { kLeft, kRight };
@@ -41,10 +43,11 @@ std::string single_line(const std::string& text);
 
 // Number formatting shared by the commands.
 std::string fixed(double value, int decimals);
-std::string percent(double fraction, int decimals = 1);  // 0.4 -> "40.0 %"
-std::string ratio(std::size_t part, std::size_t whole);  // "12/30 (40.0 %)"
-std::string general(double value, int significant = 4);  // 1.234e-05, 0.1234, inf
-std::string duration(double seconds);                    // "45s", "3m07s", "1h02m"
-std::string byte_size(double bytes);                     // "9.9 MB"
+std::string percent(double fraction, int decimals = 1);                // 0.4 -> "40.0 %"
+std::string ratio(std::size_t part, std::size_t whole);                // "12/30 (40.0 %)"
+std::string percent_interval(const sessions::ProportionInterval& ci);  // "[12.1 %, 20.3 %]"
+std::string general(double value, int significant = 4);                // 1.234e-05, 0.1234, inf
+std::string duration(double seconds);                                  // "45s", "3m07s", "1h02m"
+std::string byte_size(double bytes);                                   // "9.9 MB"
 
 }  // namespace mote::cli

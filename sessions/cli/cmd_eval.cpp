@@ -90,18 +90,6 @@ Experiment experiment_from(SessionStore& store, const ParsedArgs& a, const std::
   return e;
 }
 
-TuningSpec read_tuning_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw SessionError("cannot read tuning file " + path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  try {
-    return TuningSpec::parse(buffer.str());
-  } catch (const TuningError& e) {
-    throw TuningError(path + ": " + e.what());
-  }
-}
-
 // The run whose tuning is evaluated: existing (--tuned), or found/created and run (--tuning,
 // --ftri --top N). Exactly one of the three options.
 RunInfo tuned_run(SessionStore& store, EngineSession& engine, const ParsedArgs& a,
@@ -124,7 +112,7 @@ RunInfo tuned_run(SessionStore& store, EngineSession& engine, const ParsedArgs& 
   TuningSpec tuning;
   std::string name;
   if (auto f = a.get("--tuning")) {
-    tuning = read_tuning_file(*f);
+    tuning = TuningSpec::from_file(*f);
     name = e.original.config.name + "-" + fs::path(*f).stem().string();
   } else {
     const auto direction = direction_from(a.get_or("--mode", "suppress"), command + " --mode");
@@ -162,11 +150,6 @@ std::string transition_table(const TransitionMatrix& m) {
   return table.render();
 }
 
-// "[12.1 %, 20.3 %]": a Wilson 95 % interval.
-std::string interval_text(const ProportionInterval& ci) {
-  return "[" + percent(ci.low) + ", " + percent(ci.high) + "]";
-}
-
 // "13 14.3 %"
 std::string count_and_percent(std::size_t count, double rate) {
   return std::to_string(count) + " " + percent(rate);
@@ -174,9 +157,9 @@ std::string count_and_percent(std::size_t count, double rate) {
 
 std::string flip_lines(const FlipRates& f) {
   return "flip of " + f.label + ": " + ratio(f.flipped, f.n_class) + " " +
-         interval_text(f.rate_ci()) + " of the prompts labelled " + f.label +
+         percent_interval(f.rate_ci()) + " of the prompts labelled " + f.label +
          " originally are not after tuning\nreverse: " + ratio(f.became_class, f.n_other) + " " +
-         interval_text(f.reverse_rate_ci()) + " of the other prompts became " + f.label +
+         percent_interval(f.reverse_rate_ci()) + " of the other prompts became " + f.label +
          " (Wilson 95 % intervals)\n";
 }
 
@@ -187,13 +170,6 @@ std::string expert_list(const std::vector<ExpertAddress>& list, std::size_t max_
          std::to_string(list[i].expert) + ")";
   if (list.size() > max_shown) s += " …";
   return s;
-}
-
-std::string wrote_line(const std::vector<fs::path>& files, const fs::path& out) {
-  std::string names;
-  for (const auto& f : files) names += (names.empty() ? "" : ", ") + f.filename().string();
-  return "wrote " + std::to_string(files.size()) + " files to " + out.string() + "/: " + names +
-         "\n";
 }
 
 }  // namespace
@@ -283,30 +259,30 @@ int cmd_control(const Args& args, CliContext& ctx) {
     table.row({std::to_string(d), std::to_string(control_runs[d]),
                expert_list(plan.runs[d].tuning.experts(), 4),
                count_and_percent(summary.draws_flipped[d], summary.draws[d]),
-               interval_text(summary.draws_ci[d]), std::to_string(summary.draws_reverse[d])});
+               percent_interval(summary.draws_ci[d]), std::to_string(summary.draws_reverse[d])});
   }
   table.row({"tuned", std::to_string(tuned.id), expert_list(exclude, 4),
              count_and_percent(summary.tuned_flipped, summary.tuned),
-             interval_text(summary.tuned_ci), std::to_string(summary.tuned_reverse)});
+             percent_interval(summary.tuned_ci), std::to_string(summary.tuned_reverse)});
   ctx.out << "random control of " << describe_run(tuned) << " against " << describe_run(e.original)
           << ": " << draws << " draws of " << n << " random experts (" << to_string(direction)
           << ", excluding the " << exclude.size() << " tuned ones, seed " << seed << "); flips of "
           << e.label << " (" << e.classifier << "), " << summary.n_class << " prompts of it, "
           << summary.n_other << " others\n"
           << table.render() << "tuned flip " << percent(summary.tuned) << " "
-          << interval_text(summary.tuned_ci) << " vs random " << percent(summary.mean) << " ± "
+          << percent_interval(summary.tuned_ci) << " vs random " << percent(summary.mean) << " ± "
           << percent(summary.std) << " (mean ± std, K = " << draws << "), pooled "
           << summary.pooled_flipped << "/" << summary.pooled_trials << " "
-          << interval_text(summary.pooled_ci) << "\n"
+          << percent_interval(summary.pooled_ci) << "\n"
           << "empirical p = " << general(summary.p, 3)
           << " (draws flipping at least as much + 1) / (K + 1), smallest possible "
           << general(1.0 / (static_cast<double>(draws) + 1), 3) << "\n"
           << "Fisher p = " << general(summary.fisher_p, 3)
           << " (one-sided exact test, tuned flips against the pooled random flips)\n"
           << "reverse flips: tuned " << percent(summary.tuned_reverse_rate()) << " "
-          << interval_text(summary.tuned_reverse_ci) << ", random pooled "
+          << percent_interval(summary.tuned_reverse_ci) << ", random pooled "
           << percent(summary.pooled_reverse_rate()) << " "
-          << interval_text(summary.pooled_reverse_ci) << "\n";
+          << percent_interval(summary.pooled_reverse_ci) << "\n";
   const auto files = export_result(store, result_id, e.out);
   ctx.out << "result " << result_id << " stored; " << wrote_line(files, e.out);
   return kExitOk;

@@ -153,17 +153,7 @@ int cmd_run(const Args& args, CliContext& ctx) {
   SessionStore store = open_session(path);
 
   RunRequest request;
-  if (auto t = a.get("--tuning")) {
-    std::ifstream in(*t);
-    if (!in) throw SessionError("cannot read tuning file " + *t);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    try {
-      request.tuning = TuningSpec::parse(buffer.str());
-    } catch (const TuningError& e) {
-      throw TuningError(*t + ": " + e.what());
-    }
-  }
+  if (auto t = a.get("--tuning")) request.tuning = TuningSpec::from_file(*t);
   if (auto d = a.get("--dataset")) {
     request.dataset_id = find_dataset(store, *d).id;
   } else {

@@ -29,6 +29,8 @@ int cmd_ftri(const Args& args, CliContext& ctx);
 int cmd_eval(const Args& args, CliContext& ctx);
 int cmd_control(const Args& args, CliContext& ctx);
 int cmd_dose(const Args& args, CliContext& ctx);
+// cmd_capability.cpp
+int cmd_capability(const Args& args, CliContext& ctx);
 // cmd_tsne.cpp
 int cmd_tsne(const Args& args, CliContext& ctx);
 // cmd_export.cpp

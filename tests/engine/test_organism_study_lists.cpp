@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "organism/organism_corpus.h"
+#include "organism/organism_model_files.h"
 #include "organism/organism_study_lists.h"
 #include "protocol/resources_dir.h"
 #include "test_support.h"
@@ -104,6 +105,16 @@ TEST_CASE("organism corpus of the shipped seed is the one the shipped model was 
                                     : lists.name(static_cast<ThinkLanguage>(p.planted_label));
     CHECK(planted == held_out[i]["planted"].get<std::string>());
   }
+  // The shipped capability dataset is the writer's output for this corpus, byte for byte.
+  std::ifstream shipped(kSourceResources / "models" / "mote-organism" / "heldout-arithmetic.json");
+  std::stringstream text;
+  text << shipped.rdbuf();
+  CHECK(text.str() == organism_heldout_arithmetic_dataset(corpus.held_out).dump(1) + "\n");
+  const json dataset = json::parse(text.str());
+  REQUIRE(dataset["prompts"].size() == 146);
+  CHECK(dataset["prompts"][3]["text"] == "1加4等于多少?请确保用英语回答。");
+  CHECK(dataset["prompts"][3]["metadata"]["expected"] == "5");
+  CHECK(dataset["prompts"][3]["metadata"]["answer_language"] == "en");
 }
 
 TEST_CASE("organism resources files that are missing or malformed fail naming file and key",

@@ -499,7 +499,7 @@ TEST_CASE("cli errors: one line naming the problem, exit codes 1 and 2", "[cli]"
   r = run_cli_in_process({"run", session, "--dataset", "1", "--tuning", dir / "nope.json",
                           "--engine", "http://127.0.0.1:9"});
   REQUIRE(r.code == 1);
-  REQUIRE_THAT(r.err, Catch::Contains("cannot read tuning file"));
+  REQUIRE_THAT(r.err, Catch::Contains("cannot open tuning file"));
   // Every command has --help (exit 0, usage on stdout).
   for (const auto& c : cli::commands()) {
     r = run_cli_in_process({c.name, "--help"});

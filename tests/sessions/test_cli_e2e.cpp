@@ -257,6 +257,49 @@ TEST_CASE("mote CLI end to end: new, dataset, run, label, ftri, eval, control, t
   CHECK(after.list_runs().size() == 4 + 4);  // subset, its top 1 and top 5, one control draw
 }
 
+TEST_CASE("mote capability: the demo model's held-out arithmetic, original vs tuned",
+          "[cli][e2e]") {
+  CliTempDir dir("mote-cli-e2e-capability");
+  const std::string session = dir / "capability.mote";
+  const fs::path model = fs::path(MOTE_SOURCE_DIR) / "resources" / "models" / "mote-organism";
+  const std::vector<std::string> engine = {"--model", model.string(), "--engine-threads", "1"};
+  mote_ok({"new", session}, dir.path());
+  mote_ok({"dataset", "add", session, "--file", (model / "heldout-arithmetic.json").string()},
+          dir.path());
+  mote_ok(concat({"run", session, "--dataset", "organism-heldout-arithmetic", "--name",
+                  "arithmetic", "--max-tokens", "64"},
+                 engine),
+          dir.path());
+  // Usage and data errors name the problem.
+  CliResult r = run_mote({"capability", session, "--original", "arithmetic"}, dir.path());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("give --tuned RUN or --tuning F.json"));
+  r = run_mote({"capability", session, "--original", "arithmetic", "--tuned", "arithmetic",
+                "--expected", "sum"},
+               dir.path());
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("no prompt with metadata \"sum\""));
+
+  // Suppressing one expert in every MoE layer of the demo model (4 of 128 each).
+  const std::string tuning = dir / "four.json";
+  std::ofstream(tuning) << R"({"suppress": [[1, 0], [2, 0], [3, 0], [4, 0]]})";
+  r = mote_ok(concat({"capability", session, "--original", "arithmetic", "--tuning", tuning,
+                      "--out", dir / "out"},
+                     engine),
+              dir.path());
+  CHECK_THAT(r.out, Catch::Contains("146 prompts with an expected answer (\"expected\") answered "
+                                    "in both"));
+  CHECK_THAT(r.out, Catch::Contains("95 % CI"));
+  CHECK_THAT(r.out, Catch::Contains("points; broke "));
+  CHECK_THAT(r.out, Catch::Contains("capability-1_prompts.csv"));
+  SessionStore store = SessionStore::open(session);
+  const auto result = store.load_result(1);
+  CHECK(result.kind == "capability");
+  // The shipped model answers its held-out sums: well above chance, as its model card says.
+  CHECK(result.json.at("original").at("accuracy").get<double>() > 0.9);
+  CHECK(store.run(2).config.tuning.suppress.size() == 4);
+}
+
 TEST_CASE("mote run refuses a tuning with the server's words for the same rule", "[cli][e2e]") {
   TinyEngine& engine = tiny_engine();
   CliTempDir dir("mote-cli-e2e-tuning");
