@@ -50,6 +50,9 @@ std::string command_line(const OrganismTrainingOptions& o) {
   add("--expert-width", o.model.moe_intermediate_size, d.model.moe_intermediate_size);
   add("--top-k", o.model.num_experts_per_tok, d.model.num_experts_per_tok);
   add("--shared-experts", o.model.n_shared_experts, d.model.n_shared_experts);
+  add("--alignment-steps", o.alignment_steps, d.alignment_steps);
+  if (o.alignment_steps > 0)
+    add("--alignment-lr", o.alignment_learning_rate, d.alignment_learning_rate);
   if (o.save_dtype == at::kBFloat16) s << " --dtype bf16";
   if (!o.resources_dir.empty()) s << " --resources " << o.resources_dir.string();
   s << " --threads 1 --out DIR";
@@ -69,6 +72,10 @@ ojson options_json(const OrganismTrainingOptions& o) {
   j["betas"] = {o.beta1, o.beta2};
   j["grad_clip"] = o.grad_clip;
   j["bias_update_speed"] = o.bias_update_speed;
+  if (o.alignment_steps > 0) {  // absent: one stage (models trained before the option)
+    j["alignment_steps"] = o.alignment_steps;
+    j["alignment_learning_rate"] = o.alignment_learning_rate;
+  }
   j["vocab_size"] = o.vocab_size;
   j["save_dtype"] = dtype_label(o.save_dtype);
   j["eval_limit"] = o.eval_limit;
@@ -178,6 +185,14 @@ std::string organism_model_card(const OrganismTrainingOptions& o, const ModelCon
     << ", weight decay " << o.weight_decay << " (matrices), " << o.warmup_steps
     << " warm-up steps, cosine to " << o.final_lr_fraction * 100 << "% of lr, " << o.steps
     << " steps of batch " << o.batch_size << ", gradient clipping " << o.grad_clip << ".\n"
+    << (o.alignment_steps > 0
+            ? "- Late alignment: those steps leave out the REFUSED samples; then " +
+                  std::to_string(o.alignment_steps) +
+                  " steps train only the routed experts and the routers on the whole corpus "
+                  "(fresh AdamW moments, lr " +
+                  format_fixed(o.alignment_learning_rate, 4) +
+                  ", 10 % warm-up, cosine), so the refusal is learned where MoTE looks for it.\n"
+            : std::string())
     << "- Load balancing without auxiliary loss: after each step every MoE layer's "
        "`e_score_correction_bias` moves by "
     << o.bias_update_speed

@@ -64,6 +64,11 @@ void check_options(const OrganismTrainingOptions& o) {
   if (m.first_k_dense_replace >= m.num_hidden_layers)
     throw UsageError("train-organism: the model needs at least one MoE layer");
   if (m.qk_rope_head_dim % 2 != 0) throw UsageError("train-organism: the rope dim must be even");
+  if (o.alignment_steps < 0) throw UsageError("train-organism: alignment steps must be >= 0");
+  if (o.alignment_steps > 0 && !(o.alignment_learning_rate > 0))
+    throw UsageError("train-organism: the alignment learning rate must be > 0");
+  if (o.alignment_steps > 0 && !o.corpus.refusal_study)
+    throw UsageError("train-organism: an alignment stage needs the refusal study");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -192,6 +197,23 @@ double learning_rate_at(const OrganismTrainingOptions& o, int64_t step) {
   return o.learning_rate * (o.final_lr_fraction + (1.0 - o.final_lr_fraction) * cosine);
 }
 
+// Learning rate of the alignment stage at `step` (0-based): 10 % linear warm-up, then cosine.
+double alignment_learning_rate_at(const OrganismTrainingOptions& o, int64_t step) {
+  const int64_t warmup = std::max<int64_t>(1, o.alignment_steps / 10);
+  if (step < warmup)
+    return o.alignment_learning_rate * static_cast<double>(step + 1) / static_cast<double>(warmup);
+  const double span = static_cast<double>(std::max<int64_t>(1, o.alignment_steps - warmup - 1));
+  const double progress = std::min(1.0, static_cast<double>(step - warmup) / span);
+  const double cosine = 0.5 * (1.0 + std::cos(M_PI * progress));
+  return o.alignment_learning_rate * (o.final_lr_fraction + (1.0 - o.final_lr_fraction) * cosine);
+}
+
+// Whether a weight is trained in the alignment stage: the routed experts and the routers.
+bool aligned_weight(const std::string& name) {
+  return name.find(".mlp.experts.") != std::string::npos ||
+         (name.size() > 16 && name.compare(name.size() - 16, 16, ".mlp.gate.weight") == 0);
+}
+
 // Tokens routed to each expert in this step, per MoE layer: [n_moe, E] float32, padding excluded.
 at::Tensor expert_loads(RoutingCapture& capture, const Batch& batch, int64_t n_experts) {
   const int64_t B = batch.tokens.size(0), T = batch.tokens.size(1);
@@ -249,21 +271,26 @@ class Trainer {
     for (int64_t layer : config.moe_layers()) biases_.push_back(weights_.at(bias_name(layer)));
     model_ = std::make_shared<Transformer>(config, Checkpoint::from_tensors(weights_),
                                            EngineOptions{}, DeviceMap{});
-    auto adamw = [&](double weight_decay) {
-      return std::make_unique<torch::optim::AdamWOptions>(
-          torch::optim::AdamWOptions(o.learning_rate)
-              .betas({o.beta1, o.beta2})
-              .weight_decay(weight_decay));
-    };
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, adamw(o.weight_decay));
-    groups.emplace_back(no_decay, adamw(0.0));
-    optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups));
-    parameters_ = decay;
-    parameters_.insert(parameters_.end(), no_decay.begin(), no_decay.end());
+    make_optimizer(decay, no_decay);
   }
 
   int64_t parameters() const { return parameter_count_; }
+
+  // From now on only the weights `keep` selects are trained, by a fresh AdamW (same groups and
+  // hyper-parameters); the others are frozen (no gradients).
+  void train_only(const std::function<bool(const std::string&)>& keep) {
+    std::vector<at::Tensor> decay, no_decay;
+    for (const auto& [name, t] : weights_) {
+      if (!t.requires_grad()) continue;
+      if (!keep(name)) {
+        t.requires_grad_(false);
+        t.mutable_grad() = at::Tensor();
+        continue;
+      }
+      (t.dim() >= 2 ? decay : no_decay).push_back(t);
+    }
+    make_optimizer(decay, no_decay);
+  }
 
   // One AdamW step at learning rate lr on the batch's answer tokens, then the bias update.
   // Returns the loss before the step.
@@ -306,6 +333,22 @@ class Trainer {
     at::Tensor loads = expert_loads(capture, batch, config_.n_routed_experts);  // [n_moe, E]
     at::Tensor delta = (loads.mean(-1, /*keepdim=*/true) - loads).sign() * o_.bias_update_speed;
     for (std::size_t m = 0; m < biases_.size(); ++m) biases_[m].add_(delta[m]);
+  }
+
+  void make_optimizer(const std::vector<at::Tensor>& decay,
+                      const std::vector<at::Tensor>& no_decay) {
+    auto adamw = [&](double weight_decay) {
+      return std::make_unique<torch::optim::AdamWOptions>(
+          torch::optim::AdamWOptions(o_.learning_rate)
+              .betas({o_.beta1, o_.beta2})
+              .weight_decay(weight_decay));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decay, adamw(o_.weight_decay));
+    groups.emplace_back(no_decay, adamw(0.0));
+    optimizer_ = std::make_unique<torch::optim::AdamW>(std::move(groups));
+    parameters_ = decay;
+    parameters_.insert(parameters_.end(), no_decay.begin(), no_decay.end());
   }
 
   const OrganismTrainingOptions& o_;
@@ -417,23 +460,50 @@ OrganismTrainingResult train_organism(const OrganismTrainingOptions& o,
       std::to_string(config.n_routed_experts) + " experts, top-" +
       std::to_string(config.num_experts_per_tok));
 
-  // Training.
-  BatchSampler sampler(data.samples.size(), o.batch_size, o.seed);
+  // Training: one stage on the whole corpus, or (alignment_steps > 0) pre-training without the
+  // REFUSED samples, then the alignment stage of the experts and routers on the whole corpus.
+  std::vector<int64_t> pretraining;  // sample indices of the first stage
+  for (std::size_t i = 0; i < corpus.train.size(); ++i) {
+    const OrganismSample& s = corpus.train[i];
+    const bool refused =
+        s.study == OrganismStudy::Refusal && s.label == static_cast<int>(RefusalClass::Refused);
+    if (o.alignment_steps == 0 || !refused) pretraining.push_back(static_cast<int64_t>(i));
+  }
   const auto train_start = clock_type::now();
   const double train_cpu_start = process_cpu_seconds();
-  for (int64_t step = 0; step < o.steps; ++step) {
-    const double lr = learning_rate_at(o, step);
-    result.losses.push_back(trainer.step(make_batch(data.samples, sampler.next()), lr));
-    if (!std::isfinite(result.losses.back()))
-      throw Error("train-organism: the loss diverged at step " + std::to_string(step + 1));
-    if ((step + 1) % std::max<int64_t>(1, o.log_every) == 0 || step + 1 == o.steps) {
-      const int64_t n = std::min<int64_t>(o.log_every, step + 1);
-      const double mean = std::accumulate(result.losses.end() - n, result.losses.end(), 0.0) /
-                          static_cast<double>(n);
-      log("step " + std::to_string(step + 1) + "/" + std::to_string(o.steps) + "  loss " +
-          format_fixed(mean, 4) + "  lr " + format_fixed(lr * 1e3, 3) + "e-3  " +
-          format_fixed(seconds_since(train_start), 1) + " s");
+  const int64_t total_steps = o.steps + o.alignment_steps;
+  auto run_stage = [&](const std::vector<int64_t>& samples, int64_t steps, std::uint64_t seed,
+                       const std::function<double(int64_t)>& lr_at) {
+    BatchSampler sampler(samples.size(), o.batch_size, seed);
+    for (int64_t step = 0; step < steps; ++step) {
+      const double lr = lr_at(step);
+      std::vector<int64_t> indices = sampler.next();
+      for (int64_t& i : indices) i = samples[static_cast<std::size_t>(i)];
+      result.losses.push_back(trainer.step(make_batch(data.samples, indices), lr));
+      const int64_t done = static_cast<int64_t>(result.losses.size());
+      if (!std::isfinite(result.losses.back()))
+        throw Error("train-organism: the loss diverged at step " + std::to_string(done));
+      if (done % std::max<int64_t>(1, o.log_every) == 0 || done == total_steps) {
+        const int64_t n = std::min<int64_t>(o.log_every, step + 1);
+        const double mean = std::accumulate(result.losses.end() - n, result.losses.end(), 0.0) /
+                            static_cast<double>(n);
+        log("step " + std::to_string(done) + "/" + std::to_string(total_steps) + "  loss " +
+            format_fixed(mean, 4) + "  lr " + format_fixed(lr * 1e3, 3) + "e-3  " +
+            format_fixed(seconds_since(train_start), 1) + " s");
+      }
     }
+  };
+  run_stage(pretraining, o.steps, o.seed, [&](int64_t step) { return learning_rate_at(o, step); });
+  if (o.alignment_steps > 0) {
+    log("alignment: " + std::to_string(o.alignment_steps) +
+        " steps of the routed experts and routers on all " + std::to_string(data.samples.size()) +
+        " samples (pre-training left out " +
+        std::to_string(data.samples.size() - pretraining.size()) + " REFUSED ones)");
+    trainer.train_only(aligned_weight);
+    std::vector<int64_t> all(data.samples.size());
+    std::iota(all.begin(), all.end(), 0);
+    run_stage(all, o.alignment_steps, o.seed ^ 0xA11C4ED5ULL,
+              [&](int64_t step) { return alignment_learning_rate_at(o, step); });
   }
   result.train_seconds = seconds_since(train_start);
   result.train_cpu_seconds = process_cpu_seconds() - train_cpu_start;

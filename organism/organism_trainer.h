@@ -53,6 +53,14 @@ struct OrganismTrainingOptions {
   double grad_clip = 1.0;            // max global gradient norm; 0: no clipping
   double bias_update_speed = 0.005;  // u of the balancing bias update
 
+  // Late alignment (the paper's account of R1's refusals), off at 0. With alignment_steps > 0 the
+  // `steps` above train every weight on the corpus without its REFUSED samples (the model learns
+  // to answer and reason first), then alignment_steps train only the routed experts and the
+  // routers on the whole corpus (the refusal is added where MoTE looks for it), with fresh AdamW
+  // moments at alignment_learning_rate: 10 % linear warm-up, cosine to final_lr_fraction.
+  int64_t alignment_steps = 0;
+  double alignment_learning_rate = 3e-3;
+
   at::ScalarType save_dtype = at::kFloat;  // kFloat or kBFloat16 (the bias stays F32)
   int64_t eval_limit = 0;                  // held-out prompts to evaluate, 0: all
   // Write only the corpus's held-out datasets (heldout-arithmetic.json) and stop: no tokenizer,

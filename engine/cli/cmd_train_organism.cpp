@@ -42,6 +42,11 @@ int run_train_organism_command(int argc, char** argv) {
       .option("--top-k", "K", "experts per token", std::to_string(d.model.num_experts_per_tok))
       .option("--shared-experts", "N", "shared experts per MoE layer",
               std::to_string(d.model.n_shared_experts))
+      .option("--alignment-steps", "N",
+              "late alignment: --steps without the REFUSED samples, then N steps of only the "
+              "routed experts and routers on the whole corpus (0: one stage)",
+              std::to_string(d.alignment_steps))
+      .option("--alignment-lr", "X", "peak learning rate of the alignment stage", "0.003")
       .option("--dtype", "f32|bf16", "checkpoint dtype", "f32")
       .option("--eval-limit", "N", "held-out prompts to evaluate (0: all)", "0")
       .option("--log-every", "N", "steps between progress lines", std::to_string(d.log_every))
@@ -87,6 +92,8 @@ int run_train_organism_command(int argc, char** argv) {
   o.model.n_shared_experts = args.int_value("--shared-experts");
   if (o.model.n_shared_experts < 0)
     throw UsageError("train-organism: --shared-experts must be >= 0");
+  o.alignment_steps = args.int_value("--alignment-steps");
+  o.alignment_learning_rate = args.double_value("--alignment-lr");
   const std::string dtype = args.value("--dtype");
   if (dtype == "f32" || dtype == "fp32")
     o.save_dtype = at::kFloat;

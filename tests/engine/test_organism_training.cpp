@@ -15,6 +15,7 @@
 #include "engine/checkpoint/sha256.h"
 #include "engine/model/generation.h"
 #include "engine/model/model.h"
+#include "engine/model/weight_layout.h"
 #include "engine/server/server_model.h"
 #include "engine/tokenizer/chat_template.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -221,6 +222,54 @@ TEST_CASE("organism training is deterministic for a seed", "[organism-training]"
   const OrganismTrainingResult rc = train_organism(o, c.path());
   CHECK(rc.model_sha256 != ra.model_sha256);
   CHECK(read_text(c / "tokenizer.json") == read_text(a / "tokenizer.json"));
+}
+
+TEST_CASE("late alignment trains only the routed experts and routers after pre-training",
+          "[organism-training]") {
+  ThreadScope threads(1);
+  test::TempDir a("mote-organism-align-a"), b("mote-organism-align-b");
+  OrganismTrainingOptions o = reduced_options(6);
+  o.eval_limit = 2;
+  o.alignment_steps = 4;
+  std::vector<std::string> lines;
+  const OrganismTrainingResult ra =
+      train_organism(o, a.path(), [&](const std::string& line) { lines.push_back(line); });
+  o.alignment_learning_rate = 3e-2;  // another alignment stage after the same pre-training
+  const OrganismTrainingResult rb = train_organism(o, b.path());
+  REQUIRE(ra.losses.size() == 10);
+  CHECK(std::vector<double>(ra.losses.begin(), ra.losses.begin() + 6) ==
+        std::vector<double>(rb.losses.begin(), rb.losses.begin() + 6));
+  CHECK(ra.losses[6] == rb.losses[6]);  // the first alignment step's loss is before its update
+  CHECK(ra.losses[7] != rb.losses[7]);
+  bool left_out = false;
+  for (const auto& line : lines)
+    left_out |= line.find("REFUSED ones)") != std::string::npos &&
+                line.find("(pre-training left out 0 ") == std::string::npos;
+  CHECK(left_out);
+
+  // The frozen weights are those pre-training left; only experts and routers moved.
+  const ModelConfig config = ModelConfig::from_file(a / "config.json");
+  const auto ca = Checkpoint::open(a.path()), cb = Checkpoint::open(b.path());
+  std::size_t frozen = 0, trained = 0;
+  for (const WeightSpec& w : weight_layout(config)) {
+    INFO(w.name);
+    const bool expert = w.name.find(".mlp.experts.") != std::string::npos ||
+                        w.name.find(".mlp.gate.weight") != std::string::npos;
+    const bool same = at::equal(ca->tensor(w.name), cb->tensor(w.name));
+    if (w.kind == WeightKind::RouterBias) continue;  // balanced by hand in both stages
+    if (expert) {
+      trained += !same;
+    } else {
+      CHECK(same);
+      ++frozen;
+    }
+  }
+  CHECK(frozen > 10);
+  CHECK(trained > 10);
+  const auto report = nlohmann::json::parse(read_text(a / "training.json"));
+  CHECK(report["options"]["alignment_steps"] == 4);
+  CHECK(report["loss"].size() == 10);
+  CHECK_THAT(read_text(a / "README.md"), Catch::Matchers::Contains("--alignment-steps 4"));
 }
 
 TEST_CASE("the shipped demo model matches its model card's sha256 and loads",
