@@ -52,6 +52,17 @@ json finish_json(const std::optional<std::string>& finish) {
   return finish ? json(*finish) : json(nullptr);
 }
 
+json logprobs_json(const std::optional<Logprobs>& l, bool chat) {
+  if (!l) return nullptr;
+  return chat ? l->to_chat_json() : l->to_completion_json();
+}
+
+std::optional<Logprobs> read_logprobs(const json& choice, bool chat) {
+  const json* l = find(choice, "logprobs");
+  if (!l) return std::nullopt;
+  return chat ? Logprobs::from_chat_json(*l) : Logprobs::from_completion_json(*l);
+}
+
 }  // namespace
 
 json Usage::to_json() const {
@@ -142,7 +153,7 @@ json CompletionChunk::to_json() const {
     } else {
       c["delta"] = {{"content", choice->text}};
     }
-    c["logprobs"] = nullptr;
+    c["logprobs"] = logprobs_json(choice->logprobs, chat);
     c["finish_reason"] = finish_json(choice->finish_reason);
     choices.push_back(std::move(c));
   }
@@ -175,6 +186,7 @@ CompletionChunk CompletionChunk::from_json(const json& j, bool chat,
       }
       if (const json* f = find(c, "finish_reason"))
         choice.finish_reason = text_of(*f, "choices[0].finish_reason");
+      choice.logprobs = read_logprobs(c, chat);
       out.choice = std::move(choice);
     }
   }
@@ -190,7 +202,7 @@ json CompletionReply::to_json() const {
     c["message"] = {{"role", "assistant"}, {"content", text}};
   else
     c["text"] = text;
-  c["logprobs"] = nullptr;
+  c["logprobs"] = logprobs_json(logprobs, chat);
   c["finish_reason"] = finish_reason;
   j["choices"] = json::array({std::move(c)});
   j["usage"] = usage.to_json();
@@ -219,6 +231,7 @@ CompletionReply CompletionReply::from_json(const json& j, bool chat) {
   const json* f = find(c, "finish_reason");
   if (!f) throw WireError("choices[0].finish_reason is missing");
   out.finish_reason = text_of(*f, "choices[0].finish_reason");
+  out.logprobs = read_logprobs(c, chat);
   const json* u = find(j, "usage");
   if (!u) throw WireError("a completion reply has no usage");
   out.usage = Usage::from_json(*u);

@@ -14,6 +14,7 @@
 #include "protocol/capture_mode.h"
 #include "protocol/model_geometry.h"
 #include "protocol/tuning_spec.h"
+#include "protocol/wire_logprobs.h"
 #include "protocol/wire_routing.h"
 
 namespace mote {
@@ -59,6 +60,7 @@ struct CompletionChunk {
     bool announces_role = false;  // chat's first chunk: delta {"role": "assistant", "content": ""}
     std::string text;             // delta.content (chat) or text; "" mid-UTF-8
     std::optional<std::string> finish_reason;  // the last chunk: stop, length or cancelled
+    std::optional<Logprobs> logprobs = {};     // this chunk's tokens, when the request asked
     friend bool operator==(const Choice&, const Choice&) = default;
   };
   bool chat = true;
@@ -80,6 +82,7 @@ struct CompletionReply {
   std::int64_t created = 0;
   std::string text;
   std::string finish_reason;
+  std::optional<Logprobs> logprobs;  // when the request asked (completions: echo first)
   Usage usage;
   std::optional<MoteReply> mote;  // when the request had a "mote" object
   nlohmann::json to_json() const;

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/wire_logprobs.h"
+
 namespace mote {
 namespace {
 
@@ -187,10 +189,6 @@ MoteOptions parse_mote(const json& body, const ModelGeometry& g, bool allow_capt
 void reject_unsupported(const json& body) {
   if (const json* n = field(body, "n"); n && !(n->is_number_integer() && n->get<int64_t>() == 1))
     invalid("n: only n = 1 is supported", "unsupported");
-  for (const char* key : {"logprobs", "echo"})
-    if (const json* v = field(body, key);
-        v && !(v->is_boolean() && !v->get<bool>()) && !(v->is_number() && v->get<double>() == 0))
-      invalid(std::string(key) + " is not supported", "unsupported");
   for (const char* key : {"tools", "functions", "logit_bias", "best_of", "suffix"})
     if (const json* v = field(body, key); v && !(v->is_array() && v->empty()) &&
                                           !(v->is_object() && v->empty()) &&
@@ -206,7 +204,13 @@ void parse_common(const json& body, GenerateRequest& r, const RequestLimits& lim
   if (const json* m = field(body, "model")) r.model = as_string(*m, "model");
   const json* mt = field(body, "max_tokens");
   if (const json* mct = field(body, "max_completion_tokens")) mt = mct;
-  if (mt) r.max_tokens = as_int(*mt, "max_tokens", 1, limits.max_tokens);
+  if (mt) {
+    // max_tokens 0 scores an echoed prompt without generating (what lm-evaluation-harness sends
+    // for loglikelihood tasks may also be 1).
+    r.max_tokens = as_int(*mt, "max_tokens", 0, limits.max_tokens);
+    if (*r.max_tokens == 0 && !r.echo)
+      invalid("max_tokens must be at least 1 (0 only with echo on /v1/completions)");
+  }
   r.sampling = parse_sampling(body);
   r.stop = parse_stop(body, limits);
   if (const json* s = field(body, "stream")) r.stream = as_bool(*s, "stream");
@@ -262,6 +266,13 @@ GenerateRequest parse_chat_request(std::string_view text, const RequestLimits& l
   const json* messages = field(body, "messages");
   if (!messages) invalid("messages is required");
   r.messages = parse_messages(*messages, "messages", limits);
+  if (const json* e = field(body, "echo"); e && as_bool(*e, "echo"))
+    invalid("echo is not supported on /v1/chat/completions (use /v1/completions)", "unsupported");
+  const json* top = field(body, "top_logprobs");
+  if (const json* l = field(body, "logprobs"); l && as_bool(*l, "logprobs"))
+    r.logprobs = top ? as_int(*top, "top_logprobs", 0, kMaxTopLogprobs) : 0;
+  else if (top)
+    invalid("top_logprobs needs logprobs: true");
   parse_common(body, r, limits, g);
   return r;
 }
@@ -289,6 +300,11 @@ GenerateRequest parse_completion_request(std::string_view text, const RequestLim
   } else {
     wrong_type("prompt", "a string, a one-string array or an array of token ids", *p);
   }
+  // Legacy logprobs: the number of alternatives (0 gives the chosen tokens' logprobs only);
+  // false or null is none.
+  if (const json* l = field(body, "logprobs"); l && !(l->is_boolean() && !l->get<bool>()))
+    r.logprobs = as_int(*l, "logprobs", 0, kMaxTopLogprobs);
+  if (const json* e = field(body, "echo")) r.echo = as_bool(*e, "echo");
   parse_common(body, r, limits, g);
   return r;
 }
@@ -354,6 +370,94 @@ ScanRequest parse_scan_request(std::string_view text, const RequestLimits& limit
 
 namespace {
 
+void only_known(const json& body, const std::set<std::string>& known, const char* what) {
+  for (const auto& [key, value] : body.items()) {
+    (void)value;
+    if (!known.count(key))
+      invalid(std::string(what) + ": unknown field '" + key + "'", "unknown_field");
+  }
+}
+
+std::string model_of(const json& body) {
+  const json* m = field(body, "model");
+  return m ? as_string(*m, "model") : std::string();
+}
+
+}  // namespace
+
+TokenizeRequest parse_tokenize_request(std::string_view text, const RequestLimits& limits) {
+  const json body = parse_json_object(text, limits.max_json_depth);
+  only_known(body, {"model", "prompt", "messages", "add_generation_prompt", "add_special_tokens"},
+             "tokenize");
+  TokenizeRequest r;
+  r.model = model_of(body);
+  const json* p = field(body, "prompt");
+  const json* m = field(body, "messages");
+  if (!!p == !!m) invalid("tokenize needs exactly one of prompt or messages");
+  if (p) r.prompt = as_string(*p, "prompt");
+  if (m) r.messages = parse_messages(*m, "messages", limits);
+  if (const json* a = field(body, "add_generation_prompt"))
+    r.add_generation_prompt = as_bool(*a, "add_generation_prompt");
+  if (const json* a = field(body, "add_special_tokens")) as_bool(*a, "add_special_tokens");
+  return r;
+}
+
+DetokenizeRequest parse_detokenize_request(std::string_view text, const RequestLimits& limits) {
+  const json body = parse_json_object(text, limits.max_json_depth);
+  only_known(body, {"model", "tokens"}, "detokenize");
+  DetokenizeRequest r;
+  r.model = model_of(body);
+  const json* t = field(body, "tokens");
+  if (!t) invalid("tokens is required");
+  if (!t->is_array()) wrong_type("tokens", "an array of token ids", *t);
+  if (static_cast<int64_t>(t->size()) > limits.max_prompt_tokens)
+    invalid("tokens has more than " + std::to_string(limits.max_prompt_tokens) + " ids",
+            "too_many_tokens");
+  for (size_t i = 0; i < t->size(); ++i)
+    r.tokens.push_back(as_int((*t)[i], "tokens[" + std::to_string(i) + "]", 0,
+                              std::numeric_limits<int32_t>::max()));
+  return r;
+}
+
+TuningRegistration parse_tuning_registration(std::string_view text, const RequestLimits& limits,
+                                             const ModelGeometry& g) {
+  const json body = parse_json_object(text, limits.max_json_depth);
+  only_known(body, {"name", "tuning"}, "tunings");
+  TuningRegistration r;
+  const json* n = field(body, "name");
+  if (!n) invalid("name is required");
+  r.name = as_string(*n, "name");
+  const json* t = field(body, "tuning");
+  if (!t) invalid("tuning is required");
+  // The same rules as a request's mote.tuning.
+  r.tuning = parse_mote(json{{"mote", {{"tuning", *t}}}}, g, false).tuning;
+  return r;
+}
+
+json TokenizeRequest::to_json() const {
+  json body = json::object();
+  if (!model.empty()) body["model"] = model;
+  if (prompt) {
+    body["prompt"] = *prompt;
+  } else {
+    body["messages"] = messages_to_json(messages);
+    body["add_generation_prompt"] = add_generation_prompt;
+  }
+  return body;
+}
+
+json DetokenizeRequest::to_json() const {
+  json body = {{"tokens", tokens}};
+  if (!model.empty()) body["model"] = model;
+  return body;
+}
+
+json TuningRegistration::to_json() const {
+  return {{"name", name}, {"tuning", tuning.to_json()}};
+}
+
+namespace {
+
 void put_sampling(const Sampling& s, json& body) {
   if (s.temperature) body["temperature"] = *s.temperature;
   if (s.top_p) body["top_p"] = *s.top_p;
@@ -379,6 +483,13 @@ json GenerateRequest::to_json() const {
   if (!stop.empty()) body["stop"] = stop;
   body["stream"] = stream;
   if (include_usage) body["stream_options"] = {{"include_usage", true}};
+  if (logprobs && chat) {
+    body["logprobs"] = true;
+    body["top_logprobs"] = *logprobs;
+  } else if (logprobs) {
+    body["logprobs"] = *logprobs;
+  }
+  if (echo) body["echo"] = true;
   if (mote.present) body["mote"] = mote.to_json();
   return body;
 }

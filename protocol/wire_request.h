@@ -4,8 +4,10 @@
 // Everything a client can get wrong is found here, before a request reaches the engine, and
 // thrown as an InvalidRequest naming the field (the server's 400). Bodies:
 //   POST /v1/chat/completions  {messages, model?, max_tokens?, temperature?, top_p?, top_k?,
-//                               seed?, stop?, stream?, stream_options?, mote?}
-//   POST /v1/completions       the same with prompt (text, [text] or token ids) for messages
+//                               seed?, stop?, stream?, stream_options?, logprobs? (bool),
+//                               top_logprobs?, mote?}
+//   POST /v1/completions       the same with prompt (text, [text] or token ids) for messages,
+//                               logprobs? (the number of alternatives) and echo?
 //   POST /mote/v1/scan         {prompts, max_tokens?, temperature?, top_p?, top_k?, seed?,
 //                               batch_size?, weighted?, mote? (tuning only), model?}
 #include <cstddef>
@@ -60,6 +62,12 @@ struct GenerateRequest {
   std::vector<std::string> stop;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // Each returned token's logprob and this many most likely alternatives (0..kMaxTopLogprobs);
+  // unset: none. On the wire chat says logprobs: true + top_logprobs: N, completions logprobs: N.
+  std::optional<std::int64_t> logprobs;
+  // Completions: the prompt comes first in the reply's text and logprobs; with max_tokens 0 the
+  // prompt is scored without generating.
+  bool echo = false;
   MoteOptions mote;
   // The body for chat ? /v1/chat/completions : /v1/completions; unset fields are left out.
   nlohmann::json to_json() const;
@@ -77,6 +85,33 @@ struct ScanRequest {
   friend bool operator==(const ScanRequest&, const ScanRequest&) = default;
 };
 
+// POST /tokenize: {"prompt": text} or {"messages": [...], "add_generation_prompt"?}, with
+// "model"? and "add_special_tokens"? (vLLM's shapes; no special tokens are ever added).
+struct TokenizeRequest {
+  std::string model;
+  std::optional<std::string> prompt;
+  std::vector<ChatMessage> messages;  // when no prompt
+  bool add_generation_prompt = true;
+  nlohmann::json to_json() const;
+  friend bool operator==(const TokenizeRequest&, const TokenizeRequest&) = default;
+};
+
+// POST /detokenize: {"tokens": [ids], "model"?}
+struct DetokenizeRequest {
+  std::string model;
+  std::vector<std::int64_t> tokens;
+  nlohmann::json to_json() const;
+  friend bool operator==(const DetokenizeRequest&, const DetokenizeRequest&) = default;
+};
+
+// POST /mote/v1/tunings: {"name": NAME, "tuning": {...}} serves the tuning as model "ID:NAME".
+struct TuningRegistration {
+  std::string name;
+  TuningSpec tuning;
+  nlohmann::json to_json() const;
+  friend bool operator==(const TuningRegistration&, const TuningRegistration&) = default;
+};
+
 // Parses a JSON object body: malformed JSON, invalid UTF-8, numbers out of range and nesting
 // deeper than max_depth are InvalidRequests (the depth is checked before nlohmann parses).
 nlohmann::json parse_json_object(std::string_view body, std::size_t max_depth);
@@ -89,5 +124,10 @@ GenerateRequest parse_completion_request(std::string_view body, const RequestLim
                                          const ModelGeometry& geometry);
 ScanRequest parse_scan_request(std::string_view body, const RequestLimits& limits,
                                const ModelGeometry& geometry);
+TokenizeRequest parse_tokenize_request(std::string_view body, const RequestLimits& limits);
+DetokenizeRequest parse_detokenize_request(std::string_view body, const RequestLimits& limits);
+// The tuning is checked against `geometry` (code "invalid_expert").
+TuningRegistration parse_tuning_registration(std::string_view body, const RequestLimits& limits,
+                                             const ModelGeometry& geometry);
 
 }  // namespace mote

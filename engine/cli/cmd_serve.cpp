@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -12,8 +13,10 @@
 #include "engine/error.h"
 #include "engine/model/device_map.h"
 #include "engine/server/server.h"
+#include "engine/server/server_errors.h"
 #include "engine/server/server_security.h"
 #include "protocol/cli_args.h"
+#include "protocol/tuning_spec.h"
 
 namespace mote {
 namespace {
@@ -37,7 +40,7 @@ int run_serve_command(int argc, char** argv) {
       "Serves a checkpoint directory (config.json, safetensors, tokenizer.json,\n"
       "tokenizer_config.json, generation_config.json) over HTTP: OpenAI-compatible\n"
       "/v1/models, /v1/chat/completions, /v1/completions and the MoTE routes /mote/v1/model,\n"
-      "/mote/v1/scan, /mote/v1/health. Binds 127.0.0.1 unless --host is given; any other\n"
+      "/tokenize, /detokenize, /mote/v1/scan, /mote/v1/tunings, /mote/v1/health. Binds 127.0.0.1 unless --host is given; any other\n"
       "address needs --api-key-file. SIGINT/SIGTERM cancel running requests and exit.");
   parser.option("--model", "DIR", "checkpoint directory")
       .option("--host", "ADDR", "address to listen on", "127.0.0.1")
@@ -65,6 +68,9 @@ int run_serve_command(int argc, char** argv) {
       .option("--max-batch", "N",
               "requests in progress at once, decoded together in one forward per token (<= 256)",
               std::to_string(server::ServerOptions{}.max_batch))
+      .repeated("--tuned", "NAME=FILE",
+                "serve the tuning in FILE (a tuning JSON) as the model id ID:NAME as well "
+                "(repeatable; more at run time with POST /mote/v1/tunings)")
       .flag("--quiet", "do not log requests");
   const cli::ParsedArgs args = parser.parse(std::vector<std::string>(argv + 1, argv + argc));
 
@@ -90,6 +96,18 @@ int run_serve_command(int argc, char** argv) {
   if (o.max_batch > 256) throw UsageError("--max-batch must be in [1, 256]");
   o.log_requests = !args.flag("--quiet");
   at::set_num_threads(positive("--threads"));
+  for (const std::string& tuned : args.all("--tuned")) {
+    const auto eq = tuned.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == tuned.size())
+      throw UsageError("--tuned takes NAME=FILE, got '" + tuned + "'");
+    const std::string name = tuned.substr(0, eq);
+    if (o.tunings.count(name)) throw UsageError("--tuned names '" + name + "' twice");
+    try {
+      o.tunings[name] = TuningSpec::from_file(tuned.substr(eq + 1));
+    } catch (const TuningError& e) {
+      throw UsageError(std::string("--tuned ") + name + ": " + e.what());
+    }
+  }
 
   EngineOptions options;
   const std::string dtype = args.value("--dtype");
@@ -112,7 +130,14 @@ int run_serve_command(int argc, char** argv) {
   auto bundle =
       server::ModelBundle::load(dir, options, cpu_only ? DeviceMap() : DeviceMap(devices, n_layers),
                                 args.get("--template"), args.get("--model-id"));
-  server::Server srv(bundle, o);
+  // A tuning's experts are checked against the model here, before the port opens.
+  std::optional<server::Server> srv_holder;
+  try {
+    srv_holder.emplace(bundle, o);
+  } catch (const server::RequestError& e) {
+    throw UsageError(std::string("--tuned: ") + e.what());
+  }
+  server::Server& srv = *srv_holder;
   const int port = srv.bind();
   if (pipe(g_signal_pipe) != 0) throw Error("cannot create the signal pipe");
   struct sigaction action {};

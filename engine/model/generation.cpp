@@ -37,6 +37,7 @@ GenerationResult Generator::generate(const GenerationRequest& req, const TokenCa
   step.tuning = req.tuning && !req.tuning->empty() ? req.tuning.get() : nullptr;
   step.capture = capture_on;
   step.n_prompt = step.tokens.size(0);
+  step.all_logits = req.prompt_logits;
   int64_t processed = 0;  // positions whose routing was captured so far
   for (int64_t index = 0; index < req.max_tokens; ++index) {
     auto t0 = clock::now();
@@ -50,6 +51,8 @@ GenerationResult Generator::generate(const GenerationRequest& req, const TokenCa
     GenerationEvent event;
     event.token = token;
     event.index = index;
+    event.logits = logits;
+    if (index == 0 && req.prompt_logits) event.prompt_logits = out.all_logits;
     if (capture_on) {
       traces.push_back(std::move(out.routing));
       event.routing = &traces.back();
@@ -69,10 +72,25 @@ GenerationResult Generator::generate(const GenerationRequest& req, const TokenCa
     }
     step.tokens = at::tensor({token}, at::TensorOptions().dtype(at::kLong));
     step.n_prompt = 0;
+    step.all_logits = false;
   }
   if (capture_on) result.routing = RoutingTrace::concat(traces);
   if (keep_step_logits && !logits_steps.empty()) result.step_logits = at::stack(logits_steps);
   return result;
+}
+
+at::Tensor Generator::score(const std::vector<int64_t>& prompt, const CompiledTuning* tuning) {
+  if (prompt.empty()) throw Error("score: empty prompt");
+  std::optional<BatchScheduler::Member> member;
+  if (scheduler_) member.emplace(*scheduler_);
+  KVCache cache = model_->new_cache();
+  SequenceStep step;
+  step.tokens = at::tensor(prompt, at::TensorOptions().dtype(at::kLong));
+  step.cache = &cache;
+  step.tuning = tuning && !tuning->empty() ? tuning : nullptr;
+  step.n_prompt = step.tokens.size(0);
+  step.all_logits = true;
+  return std::move(forward({step}).front().all_logits);
 }
 
 std::vector<PrefillResult> Generator::prefill_batch(

@@ -22,6 +22,7 @@ struct GenerationRequest {
   // Compiled once per request (CompiledTuning::shared), checked before any work; null: untuned.
   std::shared_ptr<const CompiledTuning> tuning;
   CaptureMode capture = CaptureMode::None;
+  bool prompt_logits = false;  // the first event also carries the logits after every prompt token
 };
 
 // Sent once per generated token. `routing` covers the tokens the producing forward call processed:
@@ -32,6 +33,8 @@ struct GenerationEvent {
   int64_t index = 0;                      // 0-based position in the completion
   const RoutingTrace* routing = nullptr;  // null unless capture is on
   int64_t routing_position = 0;
+  at::Tensor logits;         // [V] float32: what the sampler chose `token` from
+  at::Tensor prompt_logits;  // [T_prompt, V] float32, index 0 when asked; its last row is logits
 };
 
 // Return false to stop generating (client gone, user cancelled).
@@ -68,6 +71,9 @@ class Generator {
   std::vector<PrefillResult> prefill_batch(
       const std::vector<std::vector<int64_t>>& prompts, const CompiledTuning* tuning,
       int64_t max_batch, const std::function<bool(size_t, const PrefillResult&)>& on_result = {});
+  // The logits after each of `prompt`'s tokens ([T, V] float32), one forward without sampling:
+  // scoring a text (logprobs of an echoed prompt with max_tokens 0).
+  at::Tensor score(const std::vector<int64_t>& prompt, const CompiledTuning* tuning);
   const Transformer& model() const { return *model_; }
 
  private:

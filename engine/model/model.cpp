@@ -204,21 +204,27 @@ std::vector<StepOutput> Transformer::forward_packed(const std::vector<SequenceSt
                   &steps[i].cache->layers[l]};
     h = blocks_[l].forward_packed(h, spans, *rope_[l], tunings, any_capture ? &capture : nullptr);
   }
-  std::vector<int64_t> last;
+  // The rows the head projects: each sequence's last, or all of them for all_logits; row_end[i]
+  // is one past sequence i's last selected row.
+  std::vector<int64_t> last, row_end;
   for (size_t i = 0; i < steps.size(); ++i) {
-    steps[i].cache->length += steps[i].tokens.size(0);
-    last.push_back(offsets[i] + steps[i].tokens.size(0) - 1);
+    const int64_t T = steps[i].tokens.size(0);
+    steps[i].cache->length += T;
+    for (int64_t t = steps[i].all_logits ? 0 : T - 1; t < T; ++t) last.push_back(offsets[i] + t);
+    row_end.push_back(static_cast<int64_t>(last.size()));
   }
   h = h.to(devices_.last())
           .index_select(0,
                         at::tensor(last, at::TensorOptions().dtype(at::kLong)).to(devices_.last()));
   at::Tensor logits = linear(rms_norm(h, norm_, config_.rms_norm_eps), head_).to(at::kFloat);
-  logits = logits.to(at::kCPU);  // [S, V]
+  logits = logits.to(at::kCPU);  // [selected rows, V]
   std::vector<StepOutput> out(steps.size());
   RoutingTrace all;
   if (any_capture) all = capture.take(1, N, 0)[0];
   for (size_t i = 0; i < steps.size(); ++i) {
-    out[i].logits = logits[static_cast<int64_t>(i)];
+    out[i].logits = logits[row_end[i] - 1];
+    if (steps[i].all_logits)
+      out[i].all_logits = logits.slice(0, row_end[i] - steps[i].tokens.size(0), row_end[i]);
     if (steps[i].capture) {
       RoutingTrace t = all.slice(offsets[i], steps[i].tokens.size(0));
       t.ids = t.ids.contiguous();  // its own memory, not a view of the whole batch's

@@ -44,11 +44,13 @@ struct SequenceStep {
   const CompiledTuning* tuning = nullptr;  // null: untuned
   bool capture = false;                    // record this sequence's routing
   int64_t n_prompt = 0;                    // how many of the tokens are prompt tokens (trace)
+  bool all_logits = false;                 // also the logits after each of the T tokens
 };
 
 struct StepOutput {
-  at::Tensor logits;     // [V] float32, after the sequence's last token
-  RoutingTrace routing;  // its T tokens, when capture was asked
+  at::Tensor logits;      // [V] float32, after the sequence's last token
+  at::Tensor all_logits;  // [T, V] float32 after each of its tokens, when all_logits was asked
+  RoutingTrace routing;   // its T tokens, when capture was asked
 };
 
 class Block {

@@ -18,6 +18,7 @@
 #include "engine/server/server_scan.h"
 #include "engine/server/server_security.h"
 #include "engine/server/server_sse.h"
+#include "engine/server/server_tunings.h"
 
 namespace mote::server {
 
@@ -31,13 +32,16 @@ struct Server::Impl {
         scheduler(bundle->model, std::max(1, options.max_batch)),
         generator(bundle->model, &scheduler),
         worker(static_cast<size_t>(std::max<int64_t>(1, options.limits.max_queue)),
-               static_cast<size_t>(std::max(1, options.max_batch))) {}
+               static_cast<size_t>(std::max(1, options.max_batch))) {
+    for (const auto& [name, tuning] : options.tunings) tunings.add(name, tuning, bundle->geometry);
+  }
 
   std::shared_ptr<ModelBundle> bundle;
   ServerOptions options;
   BatchScheduler scheduler;  // every forward step of every request goes through it
   Generator generator;       // stateless between calls: shared by the worker threads
   EngineWorker worker;
+  NamedTunings tunings;  // served as model ids "ID:NAME"
   httplib::Server http;
   std::atomic<bool> stopping{false};
   std::mutex stop_mutex;
@@ -57,6 +61,16 @@ struct Server::Impl {
   void model(httplib::Response& res);
   void generate(const httplib::Request& req, httplib::Response& res, bool chat);
   void scan(const httplib::Request& req, httplib::Response& res);
+  void add_tuning(const httplib::Request& req, httplib::Response& res);
+  void list_tunings(httplib::Response& res);
+  void tokenize(const httplib::Request& req, httplib::Response& res);
+  void detokenize(const httplib::Request& req, httplib::Response& res);
+  // A "model" field of a request that generates nothing: empty, the served id or "ID:NAME".
+  void check_model(const std::string& model) const {
+    GenerateRequest probe;
+    probe.model = model;
+    tunings.resolve(probe, bundle->id);
+  }
 };
 
 void Server::Impl::stream(httplib::Response& res, std::shared_ptr<StreamChannel> ch) {
@@ -102,8 +116,9 @@ void Server::Impl::generate(const httplib::Request& req, httplib::Response& res,
   const RequestLimits& limits = options.limits;
   auto parsed = chat ? parse_chat_request(req.body, limits, bundle->geometry)
                      : parse_completion_request(req.body, limits, bundle->geometry);
-  auto prep =
-      std::make_shared<PreparedGeneration>(prepare_generation(*bundle, std::move(parsed), limits));
+  std::string model = tunings.resolve(parsed, bundle->id);
+  auto prep = std::make_shared<PreparedGeneration>(
+      prepare_generation(*bundle, std::move(parsed), limits, std::move(model)));
   if (prep->request.stream) {
     auto ch = std::make_shared<StreamChannel>();
     submit([this, prep, ch] { run_generation_stream(*bundle, generator, *prep, *ch, stopping); });
@@ -135,12 +150,64 @@ void Server::Impl::health(httplib::Response& res) {
 }
 
 void Server::Impl::models(httplib::Response& res) {
+  json data = json::array(
+      {{{"id", bundle->id}, {"object", "model"}, {"created", 0}, {"owned_by", "mote"}}});
+  for (const auto& [name, tuning] : tunings.all())
+    data.push_back({{"id", bundle->id + ":" + name},
+                    {"object", "model"},
+                    {"created", 0},
+                    {"owned_by", "mote"},
+                    {"root", bundle->id},
+                    {"mote", {{"tuning", tuning.to_json()}}}});
+  reply(res, 200, dump({{"object", "list"}, {"data", std::move(data)}}));
+}
+
+void Server::Impl::add_tuning(const httplib::Request& req, httplib::Response& res) {
+  const TuningRegistration r =
+      parse_tuning_registration(req.body, options.limits, bundle->geometry);
+  tunings.add(r.name, r.tuning, bundle->geometry);
+  reply(res, 200, dump({{"id", bundle->id + ":" + r.name}, {"tuning", r.tuning.to_json()}}));
+}
+
+void Server::Impl::list_tunings(httplib::Response& res) {
+  json data = json::array();
+  for (const auto& [name, tuning] : tunings.all())
+    data.push_back({{"id", bundle->id + ":" + name}, {"name", name}, {"tuning", tuning.to_json()}});
+  reply(res, 200, dump({{"object", "list"}, {"data", std::move(data)}}));
+}
+
+void Server::Impl::tokenize(const httplib::Request& req, httplib::Response& res) {
+  const TokenizeRequest r = parse_tokenize_request(req.body, options.limits);
+  check_model(r.model);
+  std::vector<int64_t> ids;
+  try {
+    if (r.prompt) {
+      ids = bundle->tokenizer->encode(*r.prompt);
+    } else {
+      if (!bundle->chat_template)
+        throw invalid_request("this model has no chat template; tokenize a prompt",
+                              "no_chat_template");
+      ids = bundle->tokenizer->encode(
+          bundle->chat_template->render(r.messages, r.add_generation_prompt));
+    }
+  } catch (const UsageError& e) {
+    throw invalid_request(e.what());
+  } catch (const TokenizerError& e) {
+    throw invalid_request(e.what());
+  }
   reply(res, 200,
-        dump({{"object", "list"},
-              {"data", json::array({{{"id", bundle->id},
-                                     {"object", "model"},
-                                     {"created", 0},
-                                     {"owned_by", "mote"}}})}}));
+        dump({{"count", ids.size()},
+              {"max_model_len", bundle->model->config().max_position_embeddings},
+              {"tokens", ids}}));
+}
+
+void Server::Impl::detokenize(const httplib::Request& req, httplib::Response& res) {
+  const DetokenizeRequest r = parse_detokenize_request(req.body, options.limits);
+  check_model(r.model);
+  for (int64_t id : r.tokens)
+    if (id >= bundle->model->config().vocab_size)
+      throw invalid_request("token id " + std::to_string(id) + " is outside the vocabulary");
+  reply(res, 200, dump({{"prompt", bundle->tokenizer->decode(r.tokens)}}));
 }
 
 void Server::Impl::model(httplib::Response& res) {
@@ -172,6 +239,10 @@ void Server::Impl::routes() {
             json_post([this](Req req, Res res) { generate(req, res, true); }));
   http.Post("/v1/completions", json_post([this](Req req, Res res) { generate(req, res, false); }));
   http.Post("/mote/v1/scan", json_post([this](Req req, Res res) { scan(req, res); }));
+  http.Get("/mote/v1/tunings", [this](Req, Res res) { list_tunings(res); });
+  http.Post("/mote/v1/tunings", json_post([this](Req req, Res res) { add_tuning(req, res); }));
+  http.Post("/tokenize", json_post([this](Req req, Res res) { tokenize(req, res); }));
+  http.Post("/detokenize", json_post([this](Req req, Res res) { detokenize(req, res); }));
 }
 
 Server::Server(std::shared_ptr<ModelBundle> model, ServerOptions options)

@@ -2,11 +2,13 @@
 // The engine's HTTP server (cpp-httplib): OpenAI-compatible routes plus /mote/v1/, engine worker
 // threads batched by one scheduler, bearer-key auth and request limits. Usable in-process (tests)
 // or through `mote-engine serve` (cmd_serve.cpp), which adds signal handling.
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "engine/server/server_model.h"
+#include "protocol/tuning_spec.h"
 #include "protocol/wire_request.h"
 
 namespace mote::server {
@@ -21,6 +23,8 @@ struct ServerOptions {
   // steps are batched together (continuous batching, engine/model/batch_scheduler.h).
   int max_batch = 32;
   bool log_requests = true;
+  // Tunings served as model ids "ID:NAME" from the start (`serve --tuned NAME=FILE`).
+  std::map<std::string, TuningSpec> tunings;
 };
 
 class Server {

@@ -44,6 +44,13 @@ RequestError invalid_request(const std::string& message, const std::string& code
   return RequestError(400, "invalid_request_error", code, message);
 }
 
+RequestError model_not_found(const std::string& model, const std::string& served) {
+  return RequestError(404, "invalid_request_error", "model_not_found",
+                      "the model '" + printable(model) + "' is not served here (GET /v1/models "
+                      "lists '" + printable(served) + "' and its tunings as '" + printable(served) +
+                          ":NAME')");
+}
+
 RequestError invalid_api_key() {
   return RequestError(401, "authentication_error", "invalid_api_key",
                       "missing or invalid API key (send Authorization: Bearer KEY)");

@@ -20,6 +20,8 @@ struct RequestError : std::runtime_error {
 
 // 400: something in the request body is wrong.
 RequestError invalid_request(const std::string& message, const std::string& code = "invalid_value");
+// 404 model_not_found: a request's "model" names neither the served model nor one of its tunings.
+RequestError model_not_found(const std::string& model, const std::string& served);
 // 401, with WWW-Authenticate: Bearer.
 RequestError invalid_api_key();
 // 415: a body that is not JSON.

@@ -11,6 +11,7 @@
 #include "engine/server/server_capture.h"
 #include "engine/server/server_errors.h"
 #include "engine/server/server_json.h"
+#include "engine/server/server_logprobs.h"
 #include "engine/server/server_stop.h"
 #include "engine/tokenizer/tokenizer_streaming_decoder.h"
 #include "protocol/wire_completion.h"
@@ -29,6 +30,7 @@ struct TokenOut {
   std::string text;
   std::vector<RoutingRow> routing;             // rows, when capturing
   std::optional<ActivationMap> prompt_counts;  // first token only, when capturing
+  std::vector<TokenLogprob> logprobs;          // when asked: an echoed prompt's, then the token's
 };
 
 struct RunSummary {
@@ -52,12 +54,35 @@ RunSummary execute(const ModelBundle& b, Generator& g, const PreparedGeneration&
   RunSummary s;
   bool client_gone = false;
   const auto& eos = b.defaults.eos_token_ids;
+  const GenerateRequest& request = p.request;
+  std::optional<LogprobWriter> logprobs;
+  if (request.logprobs) logprobs.emplace(*b.tokenizer, *request.logprobs, !request.chat);
+  // An echo puts the prompt (text and logprobs) before the first token's.
+  const std::string echo_text =
+      !request.echo ? std::string()
+      : request.prompt_ids ? b.tokenizer->decode(*request.prompt_ids, /*skip_special_tokens=*/false)
+                           : request.prompt;
+  auto echo_into = [&](TokenOut& out, const at::Tensor& prompt_logits) {
+    out.text = echo_text + out.text;
+    if (logprobs) out.logprobs = logprobs->prompt(req.prompt, prompt_logits);
+  };
+  if (req.max_tokens == 0) {  // scoring only (echo with max_tokens 0)
+    TokenOut out;
+    echo_into(out, logprobs ? g.score(req.prompt, req.tuning.get()) : at::Tensor());
+    s.text = out.text;
+    s.finish_reason = "length";
+    emit(std::move(out));
+    return s;
+  }
   GenerationResult r = g.generate(req, [&](const GenerationEvent& ev) {
     tokens.push_back(ev.token);
     s.completion_tokens = ev.index + 1;
     TokenOut out;
-    if (std::find(eos.begin(), eos.end(), ev.token) == eos.end())
-      out.text = stop.push(decoder.push(ev.token));
+    const bool is_eos = std::find(eos.begin(), eos.end(), ev.token) != eos.end();
+    if (!is_eos) out.text = stop.push(decoder.push(ev.token));
+    if (ev.index == 0 && request.echo) echo_into(out, ev.prompt_logits);
+    // The EOS token ends the reply without text of its own: no logprob either.
+    if (logprobs && !is_eos) out.logprobs.push_back(logprobs->next(ev.logits, ev.token));
     if (ev.routing) {
       out.routing = routing_rows(*ev.routing, ev.routing_position, n_prompt, tokens, mode, before);
       if (ev.index == 0)
@@ -94,20 +119,21 @@ MoteHeader mote_header(const ModelBundle& b, const PreparedGeneration& p) {
   return {b.geometry, p.request.mote.capture, p.request.mote.tuning, p.engine.sampling.seed};
 }
 
-CompletionChunk chunk_base(const ModelBundle& b, const PreparedGeneration& p) {
+CompletionChunk chunk_base(const ModelBundle&, const PreparedGeneration& p) {
   CompletionChunk c;
   c.chat = p.request.chat;
   c.id = p.id;
   c.created = p.created;
-  c.model = b.id;
+  c.model = p.model;
   return c;
 }
 
 }  // namespace
 
 PreparedGeneration prepare_generation(const ModelBundle& b, GenerateRequest request,
-                                      const RequestLimits& limits) {
+                                      const RequestLimits& limits, std::string model) {
   PreparedGeneration p;
+  p.model = std::move(model);
   const ModelConfig& c = b.model->config();
   std::vector<int64_t> ids;
   try {
@@ -152,6 +178,7 @@ PreparedGeneration prepare_generation(const ModelBundle& b, GenerateRequest requ
   e.sampling.seed = request.sampling.seed ? *request.sampling.seed : std::random_device{}();
   e.stop_token_ids = b.defaults.eos_token_ids;
   e.capture = request.mote.capture;
+  e.prompt_logits = request.echo && request.logprobs;
   e.tuning = CompiledTuning::shared(request.mote.tuning, c);  // validated by the parser
   static std::atomic<uint64_t> counter{0};
   p.id = std::string(request.chat ? "chatcmpl-" : "cmpl-") + std::to_string(++counter) + "-" +
@@ -174,10 +201,12 @@ Reply run_generation(const ModelBundle& b, Generator& g, const PreparedGeneratio
   try {
     std::vector<RoutingRow> rows;
     std::optional<ActivationMap> counts;
+    Logprobs logprobs;
     std::string tail;
     const RunSummary s = execute(
         b, g, p, stopping,
         [&](TokenOut&& t) {
+          for (auto& l : t.logprobs) logprobs.tokens.push_back(std::move(l));
           for (auto& r : t.routing) rows.push_back(std::move(r));
           if (t.prompt_counts) counts = std::move(t.prompt_counts);
           return true;
@@ -188,9 +217,10 @@ Reply run_generation(const ModelBundle& b, Generator& g, const PreparedGeneratio
     reply.chat = p.request.chat;
     reply.id = p.id;
     reply.created = p.created;
-    reply.model = b.id;
+    reply.model = p.model;
     reply.text = s.text;
     reply.finish_reason = s.finish_reason;
+    if (p.request.logprobs) reply.logprobs = std::move(logprobs);
     reply.usage = usage_of(p, s.completion_tokens);
     if (p.request.mote.present) {
       MoteReply m;
@@ -237,9 +267,11 @@ void run_generation_stream(const ModelBundle& b, Generator& g, const PreparedGen
         b, g, p, stopping,
         [&](TokenOut&& t) {
           // Without capture a token that completes no text (UTF-8 held back) sends nothing.
-          if (!capture && t.text.empty()) return !ch.cancelled();
+          // With logprobs every token sends its entry, text or not.
+          if (!capture && !p.request.logprobs && t.text.empty()) return !ch.cancelled();
           CompletionChunk chunk = chunk_base(b, p);
           chunk.choice = CompletionChunk::Choice{false, std::move(t.text), std::nullopt};
+          if (p.request.logprobs) chunk.choice->logprobs = Logprobs{std::move(t.logprobs)};
           if (capture) {
             MoteReply m;
             if (first_token && !p.request.chat) m.header = mote_header(b, p);

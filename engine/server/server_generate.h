@@ -23,12 +23,15 @@ struct PreparedGeneration {
   GenerateRequest request;
   GenerationRequest engine;  // prompt ids, sampling, stop ids, tuning, capture
   std::string id;            // "chatcmpl-..." / "cmpl-..."
+  std::string model;         // the id the reply names: the served model's or "ID:NAME"
   int64_t created = 0;
 };
 
 // RequestError for anything the client got wrong (including tuning addresses vs. the model).
+// request.model must be resolved already (NamedTunings::resolve): `model` is what the reply
+// names.
 PreparedGeneration prepare_generation(const ModelBundle& bundle, GenerateRequest request,
-                                      const RequestLimits& limits);
+                                      const RequestLimits& limits, std::string model);
 
 // Engine worker side. `stopping`: the server is shutting down (cancel at the next token).
 Reply run_generation(const ModelBundle& bundle, Generator& generator,

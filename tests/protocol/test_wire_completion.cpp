@@ -136,3 +136,48 @@ TEST_CASE("malformed replies are WireErrors naming the field", "[protocol]") {
                         json::parse(R"({"choices": [{"message": {"content": "a"}}]})"), true),
                     Contains("finish_reason"));
 }
+
+TEST_CASE("logprobs in OpenAI's chat and completions formats read back as written", "[protocol]") {
+  Logprobs l;
+  TokenLogprob first;  // an echoed prompt's first token: no logprob, no alternatives
+  first.token = "Once";
+  first.bytes = "Once";
+  TokenLogprob second;
+  second.token = " up";
+  second.bytes = " up";
+  second.logprob = -0.25;
+  second.text_offset = 4;
+  second.top = {{" up", -0.25, " up"}, {"\xef\xbf\xbd", -1.5, "\xe6"}};
+  l.tokens = {first, second};
+
+  const json text = l.to_completion_json();
+  CHECK(text.at("tokens") == json{"Once", " up"});
+  CHECK(text.at("token_logprobs")[0].is_null());
+  CHECK(text.at("token_logprobs")[1] == -0.25);
+  CHECK(text.at("top_logprobs")[0].is_null());
+  CHECK(text.at("top_logprobs")[1] == json{{" up", -0.25}, {"\xef\xbf\xbd", -1.5}});
+  CHECK(text.at("text_offset") == json{0, 4});
+  Logprobs text_back = l;  // the completions format carries no bytes
+  for (auto& t : text_back.tokens) {
+    t.bytes.clear();
+    for (auto& a : t.top) a.bytes.clear();
+  }
+  CHECK(Logprobs::from_completion_json(text) == text_back);
+
+  Logprobs chat = l;
+  for (auto& t : chat.tokens) t.text_offset = 0;  // not in the chat format
+  const json c = chat.to_chat_json();
+  CHECK(c.at("refusal").is_null());
+  CHECK(c.at("content")[1].at("bytes") == json{32, 117, 112});
+  CHECK(c.at("content")[1].at("top_logprobs")[1].at("bytes") == json{230});
+  CHECK(Logprobs::from_chat_json(c) == chat);
+
+  CompletionChunk chunk = base(true);
+  chunk.choice = CompletionChunk::Choice{false, " up", std::nullopt, chat};
+  CHECK(CompletionChunk::from_json(chunk.to_json(), true, nullptr) == chunk);
+
+  json broken = text;
+  broken["text_offset"] = json{0};
+  CHECK_THROWS_AS(Logprobs::from_completion_json(broken), WireError);
+  CHECK_THROWS_AS(Logprobs::from_chat_json(json{{"content", {{{"token", 1}}}}}), WireError);
+}

@@ -171,7 +171,12 @@ TEST_CASE("refusals carry a machine-readable code", "[protocol]") {
   CHECK(code_of(chat("{" + msgs + ", \"mote\": {\"tuning\": {\"suppress\": [[9, 1]]}}}")) ==
         "invalid_expert");
   CHECK(code_of(chat("{" + msgs + ", \"mote\": {\"x\": 1}}")) == "unknown_field");
-  CHECK(code_of(chat("{" + msgs + ", \"logprobs\": true}")) == "unsupported");
+  CHECK(code_of(chat("{" + msgs + ", \"logprobs\": 1}")) == "invalid_type");
+  CHECK(code_of(chat("{" + msgs + ", \"top_logprobs\": 2}")) == "invalid_value");
+  CHECK(code_of(chat("{" + msgs + ", \"logprobs\": true, \"top_logprobs\": 21}")) ==
+        "invalid_value");
+  CHECK(code_of(chat("{" + msgs + ", \"echo\": true}")) == "unsupported");
+  CHECK(code_of(chat("{" + msgs + ", \"max_tokens\": 0}")) == "invalid_value");
   CHECK(code_of(chat(std::string(100, '['))) == "too_deep");
 }
 
@@ -190,7 +195,10 @@ TEST_CASE("what the client writes is what the server reads", "[protocol]") {
   chat.mote.present = true;
   chat.mote.tuning = TuningSpec{{{1, 3}, {2, 0}}, {{3, 15}}};
   chat.mote.capture = CaptureMode::IdsAndWeights;
+  chat.logprobs = 5;
   const json chat_body = chat.to_json();
+  CHECK(chat_body.at("logprobs") == true);
+  CHECK(chat_body.at("top_logprobs") == 5);
   CHECK(chat_body.at("seed") == -6);  // signed on the wire, as OpenAI's seeds are
   CHECK(parse_chat_request(chat_body.dump(), limits, g) == chat);
 
@@ -205,6 +213,37 @@ TEST_CASE("what the client writes is what the server reads", "[protocol]") {
   ids.prompt_ids = std::vector<std::int64_t>{0, 5, 17};
   ids.sampling.temperature = 0.0;
   CHECK(parse_completion_request(ids.to_json().dump(), limits, g) == ids);
+  // lm-evaluation-harness's loglikelihood request: echo, logprobs 1, and max_tokens 0 scores.
+  ids.logprobs = 1;
+  ids.echo = true;
+  ids.max_tokens = 0;
+  CHECK(ids.to_json().at("logprobs") == 1);
+  CHECK(parse_completion_request(ids.to_json().dump(), limits, g) == ids);
+  CHECK_THROWS_AS(parse_completion_request(R"({"prompt": "a", "max_tokens": 0})", limits, g),
+                  InvalidRequest);
+  CHECK_FALSE(
+      parse_completion_request(R"({"prompt": "a", "logprobs": false})", limits, g).logprobs);
+  CHECK_THROWS_AS(parse_completion_request(R"({"prompt": "a", "logprobs": 21})", limits, g),
+                  InvalidRequest);
+
+  TokenizeRequest tok;
+  tok.prompt = "What is 2 plus 3?";
+  CHECK(parse_tokenize_request(tok.to_json().dump(), limits) == tok);
+  tok.prompt.reset();
+  tok.messages = {{"user", "hi"}};
+  tok.add_generation_prompt = false;
+  CHECK(parse_tokenize_request(tok.to_json().dump(), limits) == tok);
+  CHECK_THROWS_AS(parse_tokenize_request(R"({"prompt": "a", "messages": []})", limits),
+                  InvalidRequest);
+  DetokenizeRequest detok;
+  detok.tokens = {3, 4, 5};
+  CHECK(parse_detokenize_request(detok.to_json().dump(), limits) == detok);
+  CHECK_THROWS_AS(parse_detokenize_request(R"({"tokens": [-1]})", limits), InvalidRequest);
+  TuningRegistration reg{"top10", TuningSpec{{{1, 3}}, {}}};
+  CHECK(parse_tuning_registration(reg.to_json().dump(), limits, g) == reg);
+  CHECK_THROWS_AS(parse_tuning_registration(R"({"name": "x", "tuning": {"suppress": [[9, 1]]}})",
+                                            limits, g),
+                  InvalidRequest);
 
   ScanRequest scan;
   ScanPrompt raw;
