@@ -1,5 +1,6 @@
 #include "sessions/dataset.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -77,6 +78,16 @@ ParsedTemplate parse_template(const std::string& text) {
 }
 
 }  // namespace
+
+std::vector<std::string> template_placeholders(const std::string& text) {
+  const ParsedTemplate parsed = parse_template(text);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < parsed.pieces.size(); ++i)
+    if (parsed.is_placeholder[i] &&
+        std::find(names.begin(), names.end(), parsed.pieces[i]) == names.end())
+      names.push_back(parsed.pieces[i]);
+  return names;
+}
 
 std::vector<Prompt> expand_template(const PromptTemplate& prompt_template) {
   const ParsedTemplate parsed = parse_template(prompt_template.text);

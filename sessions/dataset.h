@@ -60,6 +60,9 @@ struct PromptTemplate {
 // literal braces. Throws SessionError for a placeholder without a variable, a variable the
 // template never uses, or a variable without values.
 std::vector<Prompt> expand_template(const PromptTemplate& prompt_template);
+// The placeholder names of a template text in order of first use, each once (the syntax
+// expand_template reads). Throws SessionError for a malformed template (unclosed '{', ...).
+std::vector<std::string> template_placeholders(const std::string& text);
 
 // Dataset JSON file format:
 // {

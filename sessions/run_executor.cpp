@@ -331,8 +331,7 @@ RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClie
                           : options.classifier_name;
   std::vector<StoredPrompt> pending = store.pending_prompts(run_id);
   // A limit takes the first pending prompts by position, whatever order answers finish in.
-  const bool limited = options.limit && *options.limit < pending.size();
-  if (limited) pending.resize(*options.limit);
+  if (options.limit && *options.limit < pending.size()) pending.resize(*options.limit);
   x.progress.total = x.dataset.n_prompts;
   x.progress.done = x.dataset.n_prompts - pending.size();
 
@@ -343,7 +342,9 @@ RunStatus execute_run(SessionStore& store, std::int64_t run_id, const EngineClie
     x.started = Clock::now();
     const bool complete =
         x.config.max_tokens == 0 ? scan_all(x, pending, info) : generate_all(x, pending, engines);
-    const RunStatus status = complete && !limited ? RunStatus::kFinished : RunStatus::kCancelled;
+    // Finished means every prompt asked for is answered, the whole dataset or the first `limit`
+    // of it (the answer count says which); only a raised `cancel` leaves a run kCancelled.
+    const RunStatus status = complete ? RunStatus::kFinished : RunStatus::kCancelled;
     store.set_run_status(run_id, status);
     return status;
   } catch (const EngineError& e) {

@@ -39,8 +39,9 @@ struct RunExecutorOptions {
   // engine's max_scan_prompts) and the prefill batch size (capped by its max_scan_batch).
   std::size_t scan_request_prompts = 64;
   int scan_batch_size = 16;
-  // Answer only the first `limit` pending prompts in dataset order (mote run --limit); the run
-  // then ends kCancelled (resumable) unless that was all of them.
+  // Answer only the first `limit` pending prompts in dataset order (mote run --limit, the
+  // workbench's "first N"); the run then ends kFinished with that many answers (a subset, see
+  // derived_answer_limit) and stays resumable: a later call answers the next pending prompts.
   std::optional<std::size_t> limit;
   // Generating runs: prompts in flight at once (the engine batches them: serve --max-batch).
   int concurrency = 16;
@@ -53,8 +54,9 @@ struct RunExecutorOptions {
 // SplitMix64 of (run_seed + (position + 1) * golden gamma), masked to 63 bits (non-negative).
 std::int64_t prompt_seed(std::int64_t run_seed, std::size_t position);
 
-// Runs the pending prompts; returns the final status (kFinished, or kCancelled if `cancel` was
-// raised; the prompt in flight is then not recorded). The run must be for the engine's geometry
+// Runs the pending prompts (the first `limit` of them); returns the final status (kFinished once
+// they are all answered, or kCancelled if `cancel` was raised; the prompt in flight is then not
+// recorded). The run must be for the engine's geometry
 // (else SessionError); the status is left unchanged when that check or GET /mote/v1/model fails. An
 // engine or session error marks the run kFailed and rethrows; answers already recorded stay. An
 // engine that stops mid-generation (finish_reason "cancelled" without `cancel`) is an EngineError

@@ -46,7 +46,9 @@ std::optional<RunInfo> find_matching_run(SessionStore& store, const RunRequest& 
   if (!found) return std::nullopt;
   const RunConfig& c = found->config;
   const std::string who = describe_run(*found) + " already exists with ";
-  const std::string hint = "; pass another --name for a new run, or drop the option to resume it";
+  const std::string hint =
+      "; give the new run another name (--name, the workbench's Name field), or leave the "
+      "setting out to resume it";
   if (c.kind != request.kind || c.draw_index != request.draw_index)
     throw SessionError(who + "kind " + to_string(c.kind) + hint);
   if (!same_tuning(c.tuning, request.tuning)) {

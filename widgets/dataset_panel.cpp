@@ -12,7 +12,6 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -21,19 +20,20 @@
 #include "sessions/dataset_import.h"
 #include "sessions/resources.h"
 #include "sessions/session_error.h"
+#include "sessions/template_values.h"
 #include "widgets/models/dataset_prompt_model.h"
 #include "widgets/models/session_dataset_model.h"
 
 namespace mote::widgets {
 
 namespace {
-// Placeholders of a template in order of first use ("{{" is a literal brace).
+// The template's placeholders for the form's hint (none while the template cannot be read).
 QStringList placeholders(const QString& text) {
   QStringList names;
-  static const QRegularExpression pattern(QStringLiteral("(?<!\\{)\\{([A-Za-z0-9_]+)\\}"));
-  for (auto it = pattern.globalMatch(text); it.hasNext();) {
-    const QString name = it.next().captured(1);
-    if (!names.contains(name)) names.append(name);
+  try {
+    for (const auto& n : sessions::template_placeholders(text.toStdString()))
+      names.append(QString::fromStdString(n));
+  } catch (const sessions::SessionError&) {
   }
   return names;
 }
@@ -158,36 +158,8 @@ void DatasetPanel::updatePreview() {
 }
 
 sessions::PromptTemplate DatasetPanel::editedTemplate() const {
-  sessions::PromptTemplate t;
-  t.text = template_->text().toStdString();
-  const QStringList names = placeholders(template_->text());
-  const QStringList lines = values_->toPlainText().split('\n', Qt::SkipEmptyParts);
-  int next = 0;
-  for (const QString& raw : lines) {
-    QString line = raw.trimmed();
-    if (line.isEmpty()) continue;
-    QString name;
-    // "name: a, b" names the placeholder; a bare "a, b" line is the next placeholder's values.
-    const int colon = line.indexOf(':');
-    if (colon > 0 && names.contains(line.left(colon).trimmed())) {
-      name = line.left(colon).trimmed();
-      line = line.mid(colon + 1);
-    } else if (next < names.size()) {
-      name = names[next];
-    } else {
-      throw sessions::SessionError("more value lines than placeholders (" +
-                                   std::to_string(names.size()) + ")");
-    }
-    ++next;
-    sessions::TemplateVariable variable;
-    variable.name = name.toStdString();
-    for (const QString& v : line.split(',')) {
-      const QString value = v.trimmed();
-      if (!value.isEmpty()) variable.values.push_back({value.toStdString(), value.toStdString()});
-    }
-    t.variables.push_back(std::move(variable));
-  }
-  return t;
+  return sessions::template_from_lines(template_->text().toStdString(),
+                                       values_->toPlainText().toStdString());
 }
 
 int DatasetPanel::templatePromptCount(QString* error) const {

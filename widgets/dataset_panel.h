@@ -36,8 +36,9 @@ class DatasetPanel : public QWidget {
   std::int64_t selectedDataset() const;
   void selectDataset(std::int64_t dataset_id);
 
-  // The editor's template, as expand_template would see it (throws SessionError when it cannot
-  // be read), and the prompt count it gives (-1 with `error` set).
+  // The editor's template, as expand_template would see it (sessions::template_from_lines: throws
+  // SessionError naming the line or placeholder when it cannot be read), and the prompt count it
+  // gives (-1 with `error` set; the form shows the error in red and disables "Add dataset").
   sessions::PromptTemplate editedTemplate() const;
   int templatePromptCount(QString* error = nullptr) const;
   QTabWidget* tabs() const { return tabs_; }

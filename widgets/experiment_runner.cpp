@@ -46,7 +46,6 @@ widgets::RunController::Job runJob(sessions::EngineClient client,
         const std::size_t answered = store.answer_count(run_id);
         if (upto == 0 || answered < upto) {
           std::atomic<bool> stop{false};
-          std::atomic<bool> limit_hit{false};
           std::atomic<bool> done{false};
           std::thread relay([&] {
             while (!done) {
@@ -68,11 +67,11 @@ widgets::RunController::Job runJob(sessions::EngineClient client,
             }
             progress(shown);
           };
-          // The first prompts by position, whatever order the concurrent answers finish in.
+          // The first prompts by position, whatever order the concurrent answers finish in; the
+          // executor stores the run kFinished once they are answered, kCancelled if cancelled.
           if (upto > 0) options.limit = upto - answered;
           try {
             status = sessions::execute_run(store, run_id, client, options, on_progress, &stop);
-            limit_hit = upto > 0 && status == sessions::RunStatus::kCancelled && !stop;
           } catch (...) {
             done = true;
             relay.join();
@@ -80,8 +79,9 @@ widgets::RunController::Job runJob(sessions::EngineClient client,
           }
           done = true;
           relay.join();
-          if (limit_hit && !cancel) status = sessions::RunStatus::kFinished;  // the subset is done
-        } else {
+        } else if (status != sessions::RunStatus::kFinished) {
+          // Every prompt asked for is answered already (as `mote` does, cmd_run.cpp).
+          store.set_run_status(run_id, sessions::RunStatus::kFinished);
           status = sessions::RunStatus::kFinished;
         }
         if (classifier && store.answer_count(run_id) > 0)

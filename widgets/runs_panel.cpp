@@ -74,7 +74,7 @@ RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* par
   end_->addItem(tr("top (most resonant)"));
   end_->addItem(tr("bottom (least resonant)"));
   name_ = new QLineEdit(form_box);
-  name_->setPlaceholderText(tr("run name (default: the dataset's, or derived)"));
+  name_->setObjectName("runName");
   start_ = new QPushButton(tr("Start"), form_box);
   start_->setObjectName("startRun");
   settings_ = new QLabel(form_box);
@@ -102,6 +102,8 @@ RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* par
   run_panel_ = new widgets::RunPanel(this);
   run_panel_->setController(runner_->controller());
   step_ = new QLabel(this);
+  step_->setObjectName("runMessage");
+  step_->setWordWrap(true);
 
   // The progress labels change width with every update; inside a scroll area their layout
   // requests stop there instead of re-laying out (and repainting) the whole main window, which
@@ -122,13 +124,26 @@ RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* par
   layout->addWidget(scroll, 2);
 
   connect(start_, &QPushButton::clicked, this, &RunsPanel::start);
-  connect(kind_, &QComboBox::currentIndexChanged, this, &RunsPanel::updateForm);
+  connect(kind_, &QComboBox::currentIndexChanged, this, [this] {
+    // A name belongs to the kind it was typed for: the previous run's name would resume that run
+    // or clash with its kind, so another kind starts from its default name.
+    name_->clear();
+    updateForm();
+  });
+  // Why a run did not start stays in the dock (the status bar message goes after 15 s).
+  const auto show_failure = [this](const QString& message) {
+    step_->setText(tr("Not started: %1").arg(message));
+    step_->setStyleSheet("color: #b00020");
+  };
+  connect(this, &RunsPanel::failed, this, show_failure);
+  connect(runner_, &ExperimentRunner::failed, this, show_failure);
   connect(runner_, &ExperimentRunner::runsCreated, model_, &widgets::SessionRunModel::reload);
   connect(runner_, &ExperimentRunner::runsCreated, this, &RunsPanel::fillCombos);
   connect(runner_, &ExperimentRunner::stepStarted, this,
           [this](qint64, int index, int count, const QString& description) {
             run_panel_->setRunName(description);
             step_->setText(tr("Step %1 of %2: %3").arg(index).arg(count).arg(description));
+            step_->setStyleSheet({});
             start_->setEnabled(false);
           });
   connect(runner_, &ExperimentRunner::runStopped, model_, &widgets::SessionRunModel::refreshRun);
@@ -136,6 +151,7 @@ RunsPanel::RunsPanel(ExperimentRunner* runner, Providers providers, QWidget* par
           [this](bool ok, const QString& message, const QVector<qint64>& runs) {
             step_->setText(ok ? tr("Done: %n run(s).", nullptr, static_cast<int>(runs.size()))
                               : message);
+            step_->setStyleSheet(ok ? QString() : QStringLiteral("color: #b00020"));
             start_->setEnabled(true);
             model_->reload();
             fillCombos();
@@ -222,6 +238,11 @@ void RunsPanel::updateForm() {
   for (QWidget* w : std::initializer_list<QWidget*>{ftri_, doses_, direction_, end_})
     w->setEnabled(dose);
   name_->setEnabled(kind == Kind::kOriginal || kind == Kind::kTuned);
+  name_->setPlaceholderText(
+      kind == Kind::kOriginal ? tr("run name (default: the dataset's name)")
+      : kind == Kind::kTuned
+          ? tr("run name (default: <original>-suppress<N>-<hash>; the same tuning resumes it)")
+          : tr("named like the CLI's runs"));
   settings_->setText(
       kind == Kind::kOriginal
           ? tr("Sampling, max tokens and seed: the chat's settings bar. Labels: the chat's "

@@ -3,7 +3,8 @@
 // as original, tuned (the current tuning, with the original's settings), a random control of
 // K draws or a dose curve of an fTRI result (top n for several n), executed by the ExperimentRunner
 // with a RunPanel (progress, rate, ETA, cancel). Sampling, tuning and classifier come from the main
-// window through the provider functions.
+// window through the provider functions. Changing the kind clears the Name field (each kind has
+// its default name); why a run did not start is shown in the dock, in red, until the next start.
 #include <QWidget>
 #include <cstdint>
 #include <functional>

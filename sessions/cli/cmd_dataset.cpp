@@ -7,6 +7,7 @@
 #include "sessions/dataset_import.h"
 #include "sessions/resources.h"
 #include "sessions/session_error.h"
+#include "sessions/template_values.h"
 
 namespace mote::cli {
 
@@ -14,29 +15,32 @@ using namespace mote::sessions;
 
 namespace {
 
-// "--values time=1989,2000" or "--values place=@places.txt" (one value per line).
+// "--values time=1989,2000" (sessions::template_variable, the workbench form's reading) or
+// "--values place=@places.txt" (one value per line).
 TemplateVariable parse_values(const std::string& spec) {
   const auto eq = spec.find('=');
   if (eq == std::string::npos || eq == 0)
     throw UsageError("mote dataset add: --values expects NAME=a,b,c or NAME=@FILE, got '" + spec +
                      "'");
-  TemplateVariable variable;
-  variable.name = spec.substr(0, eq);
+  const std::string name = spec.substr(0, eq);
   const std::string list = spec.substr(eq + 1);
-  std::vector<std::string> values;
-  if (!list.empty() && list[0] == '@') {
-    const std::string file = list.substr(1);
-    std::ifstream in(file);
-    if (!in) throw SessionError("cannot read values file " + file + " (--values " + spec + ")");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (!line.empty()) values.push_back(line);
+  if (list.empty() || list[0] != '@') {
+    try {
+      return template_variable(name, list);
+    } catch (const SessionError& e) {
+      throw UsageError("mote dataset add: --values " + spec + ": " + e.what());
     }
-  } else {
-    values = split_escaped(list, ',');
   }
-  for (auto& v : values) variable.values.push_back({v, v});
+  TemplateVariable variable;
+  variable.name = name;
+  const std::string file = list.substr(1);
+  std::ifstream in(file);
+  if (!in) throw SessionError("cannot read values file " + file + " (--values " + spec + ")");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty()) variable.values.push_back({line, line});
+  }
   if (variable.values.empty())
     throw UsageError("mote dataset add: --values " + variable.name + " has no values");
   return variable;

@@ -50,37 +50,29 @@ RunStatus execute_with_progress(SessionStore& store, const RunInfo& run, EngineS
   std::string label = options.progress_label.empty() ? run.config.name : options.progress_label;
   ProgressBar bar(ctx.err, ctx.err_is_terminal, label, ctx.terminal_columns);
   bar.update({before, total, 0.0, -1.0, ""});
-  bool limit_hit = false;
   exec.limit = options.limit;
   const auto on_progress = [&](const RunProgress& p) {
     bar.update({p.done, p.total, p.prompts_per_second, p.eta_seconds, p.last_label});
   };
+  const auto interrupted = [&] {
+    return Interrupted("interrupted: " + std::to_string(store.answer_count(run.id)) + "/" +
+                       std::to_string(total) + " prompts of " + describe_run(run) +
+                       " answered; rerun the same command to resume");
+  };
+  if (options.limit && *options.limit == 0) {  // nothing asked for: the run stays as it is
+    bar.finish();
+    return store.run(run.id).status;
+  }
   RunStatus status;
   try {
-    if (options.limit && *options.limit == 0) {
-      limit_hit = true;
-      status = RunStatus::kCancelled;
-    } else {
-      status = execute_run(store, run.id, engine.client(), exec, on_progress, cancel);
-      // Stopped by the limit, not by Ctrl+C: the limited prompts are all answered.
-      limit_hit = status == RunStatus::kCancelled && options.limit && !cancel->load();
-    }
-  } catch (const EngineError& e) {
+    status = execute_run(store, run.id, engine.client(), exec, on_progress, cancel);
+  } catch (const EngineError&) {
     bar.finish();
-    if (cancel->load() && !limit_hit) {
-      throw Interrupted("interrupted: " + std::to_string(store.answer_count(run.id)) + "/" +
-                        std::to_string(total) + " prompts of " + describe_run(run) +
-                        " answered; rerun the same command to resume");
-    }
+    if (cancel->load()) throw interrupted();
     throw;
   }
   bar.finish();
-  if (limit_hit) return RunStatus::kCancelled;
-  if (status == RunStatus::kCancelled) {
-    throw Interrupted("interrupted: " + std::to_string(store.answer_count(run.id)) + "/" +
-                      std::to_string(total) + " prompts of " + describe_run(run) +
-                      " answered; rerun the same command to resume");
-  }
+  if (status == RunStatus::kCancelled) throw interrupted();
   return status;
 }
 
@@ -102,7 +94,8 @@ RunInfo complete_run(SessionStore& store, EngineSession& engine, const RunReques
     options.progress_label = progress_label;
     if (target < total) options.limit = target - answered;
     execute_with_progress(store, run, engine, options, ctx);
-  } else if (target == total && run.status != RunStatus::kFinished) {
+  } else if (run.status != RunStatus::kFinished) {
+    // Every prompt asked for (the whole dataset or the original's subset) is answered.
     store.set_run_status(run.id, RunStatus::kFinished);
   }
   if (!classifier_argument.empty())
@@ -219,12 +212,13 @@ int cmd_run(const Args& args, CliContext& ctx) {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::size_t after = store.answer_count(run.id);
     const std::size_t now = after - before;
-    ctx.out << (status == RunStatus::kFinished ? "finished" : "stopped (--limit)") << ": " << after
-            << "/" << total << " answered, " << now << " in this call in " << duration(seconds)
-            << " (" << fixed(seconds > 0 ? static_cast<double>(now) / seconds : 0.0, 2)
-            << " prompts/s)\n";
-    if (status != RunStatus::kFinished)
-      ctx.out << "rerun the same command to answer the remaining " << total - after << " prompts\n";
+    ctx.out << to_string(status) << ": " << after << "/" << total << " answered, " << now
+            << " in this call in " << duration(seconds) << " ("
+            << fixed(seconds > 0 ? static_cast<double>(now) / seconds : 0.0, 2) << " prompts/s)\n";
+    if (after < total) {
+      ctx.out << "the run answers the first " << after << " prompts (--limit); rerun to answer "
+              << "more of the remaining " << total - after << "\n";
+    }
   }
   if (classifier) {
     classify_run(store, run.id, classifier->classifier);

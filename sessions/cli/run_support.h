@@ -31,7 +31,7 @@ struct ExecuteOptions {
 
 // Sends the run's pending prompts to the engine with a progress bar on stderr. Checks that the
 // engine serves the run's model. Ctrl+C (ctx.cancel) -> Interrupted (the run stays resumable);
-// reaching `limit` returns kCancelled.
+// answering the `limit` prompts returns kFinished, like answering all (execute_run).
 sessions::RunStatus execute_with_progress(sessions::SessionStore& store,
                                           const sessions::RunInfo& run, EngineSession& engine,
                                           const ExecuteOptions& options, CliContext& ctx);

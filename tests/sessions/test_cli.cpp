@@ -474,6 +474,12 @@ TEST_CASE("cli errors: one line naming the problem, exit codes 1 and 2", "[cli]"
   REQUIRE_THAT(r.err, Catch::Contains("none.csv"));
   r = run_cli_in_process({"dataset", "add", session, "--template", "What {x}?", "--values", "y=1"});
   REQUIRE(r.code == 1);
+  // The values are read like the workbench's template form (sessions/template_values.h).
+  r = run_cli_in_process(
+      {"dataset", "add", session, "--template", "What {x}?", "--values", "x=a,,b"});
+  REQUIRE(r.code == 2);
+  REQUIRE_THAT(r.err,
+               Catch::Contains("--values x=a,,b") && Catch::Contains("value 2 of 3 is empty"));
   r = run_cli_in_process({"run", session, "--dataset", "1", "--engine", "http://127.0.0.1:9"});
   REQUIRE(r.code == 1);
   REQUIRE_THAT(r.err, Catch::Contains("no dataset \"1\""));

@@ -233,7 +233,20 @@ TEST_CASE("mote CLI end to end: new, dataset, run, label, ftri, eval, control, t
                       "--classifier", rules, "--limit", "12"},
                      E),
               dir.path());
-  REQUIRE_THAT(r.out, Catch::Contains("stopped (--limit)"));
+  REQUIRE_THAT(r.out, Catch::Contains("finished: 12/") &&
+                          Catch::Contains("the run answers the first 12 prompts (--limit)"));
+  {
+    // The limited run did what it was asked: finished, with its 12 answers (not cancelled).
+    SessionStore limited = SessionStore::open(session);
+    std::size_t found = 0;
+    for (const auto& run : limited.list_runs()) {
+      if (run.config.name != "subset") continue;
+      ++found;
+      CHECK(run.status == RunStatus::kFinished);
+      CHECK(limited.answer_count(run.id) == 12);
+    }
+    CHECK(found == 1);
+  }
   r = mote_ok(concat({"eval", session, "--original", "subset", "--ftri", "1", "--top", "5", "--out",
                       dir / "out"},
                      E),

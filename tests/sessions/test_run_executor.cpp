@@ -347,7 +347,7 @@ TEST_CASE("execute_run stores the same answers at any concurrency, over one or t
   CHECK(other.health()["forwards"].get<int>() > 0);  // the second engine took prompts
 }
 
-TEST_CASE("execute_run --limit answers the first pending prompts by position at any concurrency",
+TEST_CASE("execute_run --limit answers the first pending prompts by position and finishes",
           "[run-executor]") {
   Session s;
   const std::int64_t dataset = s.store.add_dataset(questions(20));
@@ -355,13 +355,17 @@ TEST_CASE("execute_run --limit answers the first pending prompts by position at 
   RunExecutorOptions options;
   options.concurrency = 8;
   options.limit = 7;
-  CHECK(execute_run(s.store, run, shared_client(), options) == RunStatus::kCancelled);
+  // Answering the prompts asked for finishes the run (a subset of 7, resumable), it is not
+  // cancelled: only a raised cancel flag is.
+  CHECK(execute_run(s.store, run, shared_client(), options) == RunStatus::kFinished);
+  CHECK(s.store.run(run).status == RunStatus::kFinished);
   auto answers = s.store.answers(run);
   REQUIRE(answers.size() == 7);
   for (std::size_t i = 0; i < answers.size(); ++i) CHECK(answers[i].position == i);
-  options.limit = 100;  // more than is left: the run finishes
+  options.limit = 100;  // more than is left: the run resumes and finishes the dataset
   CHECK(execute_run(s.store, run, shared_client(), options) == RunStatus::kFinished);
   CHECK(s.store.answers(run).size() == 20);
+  CHECK(s.store.run(run).status == RunStatus::kFinished);
 }
 
 TEST_CASE("execute_run refuses engines that serve different models before any work",
