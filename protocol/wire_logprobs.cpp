@@ -127,8 +127,9 @@ Logprobs Logprobs::from_completion_json(const json& j) {
   const json& tops = array_member(j, "top_logprobs", "logprobs");
   const json& offsets = array_member(j, "text_offset", "logprobs");
   if (lps.size() != toks.size() || tops.size() != toks.size() || offsets.size() != toks.size())
-    throw WireError("logprobs: tokens, token_logprobs, top_logprobs and text_offset differ in "
-                    "length");
+    throw WireError(
+        "logprobs: tokens, token_logprobs, top_logprobs and text_offset differ in "
+        "length");
   Logprobs out;
   for (size_t i = 0; i < toks.size(); ++i) {
     const std::string at = "logprobs[" + std::to_string(i) + "]";

@@ -28,7 +28,7 @@ struct TokenLogprob {
   std::string bytes;
   // Null only for an echoed prompt's first token: nothing before it predicts it.
   std::optional<double> logprob;
-  std::vector<TopLogprob> top;  // most likely first; completions add the chosen token to them
+  std::vector<TopLogprob> top;   // most likely first; completions add the chosen token to them
   std::int64_t text_offset = 0;  // completions: code points of the reply's text before the token
   friend bool operator==(const TokenLogprob&, const TokenLogprob&) = default;
 };

@@ -40,7 +40,8 @@ int run_serve_command(int argc, char** argv) {
       "Serves a checkpoint directory (config.json, safetensors, tokenizer.json,\n"
       "tokenizer_config.json, generation_config.json) over HTTP: OpenAI-compatible\n"
       "/v1/models, /v1/chat/completions, /v1/completions and the MoTE routes /mote/v1/model,\n"
-      "/tokenize, /detokenize, /mote/v1/scan, /mote/v1/tunings, /mote/v1/health. Binds 127.0.0.1 unless --host is given; any other\n"
+      "/tokenize, /detokenize, /mote/v1/scan, /mote/v1/tunings, /mote/v1/health. Binds 127.0.0.1 "
+      "unless --host is given; any other\n"
       "address needs --api-key-file. SIGINT/SIGTERM cancel running requests and exit.");
   parser.option("--model", "DIR", "checkpoint directory")
       .option("--host", "ADDR", "address to listen on", "127.0.0.1")

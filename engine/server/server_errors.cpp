@@ -46,8 +46,10 @@ RequestError invalid_request(const std::string& message, const std::string& code
 
 RequestError model_not_found(const std::string& model, const std::string& served) {
   return RequestError(404, "invalid_request_error", "model_not_found",
-                      "the model '" + printable(model) + "' is not served here (GET /v1/models "
-                      "lists '" + printable(served) + "' and its tunings as '" + printable(served) +
+                      "the model '" + printable(model) +
+                          "' is not served here (GET /v1/models "
+                          "lists '" +
+                          printable(served) + "' and its tunings as '" + printable(served) +
                           ":NAME')");
 }
 

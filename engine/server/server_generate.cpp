@@ -59,7 +59,7 @@ RunSummary execute(const ModelBundle& b, Generator& g, const PreparedGeneration&
   if (request.logprobs) logprobs.emplace(*b.tokenizer, *request.logprobs, !request.chat);
   // An echo puts the prompt (text and logprobs) before the first token's.
   const std::string echo_text =
-      !request.echo ? std::string()
+      !request.echo        ? std::string()
       : request.prompt_ids ? b.tokenizer->decode(*request.prompt_ids, /*skip_special_tokens=*/false)
                            : request.prompt;
   auto echo_into = [&](TokenOut& out, const at::Tensor& prompt_logits) {

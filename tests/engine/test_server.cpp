@@ -492,7 +492,7 @@ TEST_CASE("mote-engine serve: SIGTERM cancels a running stream cleanly and exits
     const std::string exe = (bin_dir() / "mote-engine").string();
     const std::string model = dir.path().string();
     execl(exe.c_str(), exe.c_str(), "serve", "--model", model.c_str(), "--port", "0", "--threads",
-          "1", "--quiet", static_cast<char*>(nullptr));
+          "1", "--model-id", "v3-tiny", "--quiet", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);
@@ -513,6 +513,8 @@ TEST_CASE("mote-engine serve: SIGTERM cancels a running stream cleanly and exits
                   }
                   return true;
                 });
+  if (!signalled) kill(pid, SIGTERM);  // a refused request must not leave the server running
+  CHECK(signalled);
   int status = 0;
   REQUIRE(waitpid(pid, &status, 0) == pid);
   CHECK(WIFEXITED(status));

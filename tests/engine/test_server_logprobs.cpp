@@ -30,8 +30,8 @@ std::vector<int64_t> prompt_ids(const std::string& text) {
 
 // lm-evaluation-harness's local-completions loglikelihood request, as it sends it.
 json lm_eval_body(const std::vector<int64_t>& ids, int max_tokens) {
-  return {{"model", "v3-tiny"}, {"prompt", ids},      {"max_tokens", max_tokens},
-          {"logprobs", 1},      {"echo", true},       {"temperature", 0},
+  return {{"model", "v3-tiny"}, {"prompt", ids}, {"max_tokens", max_tokens},
+          {"logprobs", 1},      {"echo", true},  {"temperature", 0},
           {"seed", 1234}};
 }
 
@@ -79,7 +79,8 @@ TEST_CASE("lm-eval's loglikelihood request: token_logprobs are log-softmax of th
     CHECK(lp["text_offset"][0] == 0);
     CHECK(lp["text_offset"][1] == lp["tokens"][0].get<std::string>().size());
     if (max_tokens == 1) {  // the generated token: greedy, so the argmax after the prompt
-      const at::Tensor last = reference_logprobs(ids, nullptr)[static_cast<int64_t>(ids.size()) - 1];
+      const at::Tensor last =
+          reference_logprobs(ids, nullptr)[static_cast<int64_t>(ids.size()) - 1];
       CHECK(lp["token_logprobs"][ids.size()].get<double>() ==
             Approx(last.max().item<double>()).margin(1e-4));
     }
@@ -89,13 +90,11 @@ TEST_CASE("lm-eval's loglikelihood request: token_logprobs are log-softmax of th
 TEST_CASE("chat logprobs: every generated token, OpenAI's shape, streamed the same",
           "[server][logprobs]") {
   LiveServer s;
-  json body = {{"model", "v3-tiny"},
-               {"messages", {{{"role", "user"}, {"content", "Tell me a story"}}}},
-               {"max_tokens", 8},
-               {"temperature", 0.9},
-               {"seed", 7},
-               {"logprobs", true},
-               {"top_logprobs", 3}};
+  json body = {
+      {"model", "v3-tiny"}, {"messages", {{{"role", "user"}, {"content", "Tell me a story"}}}},
+      {"max_tokens", 8},    {"temperature", 0.9},
+      {"seed", 7},          {"logprobs", true},
+      {"top_logprobs", 3}};
   auto r = post(s.url("/v1/chat/completions"), body);
   REQUIRE(r.status == 200);
   const json j = r.json();
@@ -120,8 +119,7 @@ TEST_CASE("chat logprobs: every generated token, OpenAI's shape, streamed the sa
   for (size_t t = 0; t < content.size(); ++t) {
     const json& e = content[t];
     const at::Tensor step = direct.step_logits[static_cast<int64_t>(t)].log_softmax(-1);
-    CHECK(e["logprob"].get<double>() ==
-          Approx(step[direct.tokens[t]].item<double>()).margin(1e-5));
+    CHECK(e["logprob"].get<double>() == Approx(step[direct.tokens[t]].item<double>()).margin(1e-5));
     REQUIRE(e["top_logprobs"].size() == 3);
     CHECK(e["top_logprobs"][0]["logprob"].get<double>() ==
           Approx(step.max().item<double>()).margin(1e-5));
@@ -203,8 +201,8 @@ TEST_CASE("tunings are model ids: listed, scored like the mote field, conflicts 
   }
 
   // Added at run time; a name keeps its meaning.
-  auto added = post(s.url("/mote/v1/tunings"),
-                    {{"name", "late"}, {"tuning", {{"stimulate", {{3, 5}}}}}});
+  auto added =
+      post(s.url("/mote/v1/tunings"), {{"name", "late"}, {"tuning", {{"stimulate", {{3, 5}}}}}});
   REQUIRE(added.status == 200);
   CHECK(added.json()["id"] == "v3-tiny:late");
   CHECK(http("GET", s.url("/v1/models")).json()["data"].size() == 3);
@@ -212,8 +210,7 @@ TEST_CASE("tunings are model ids: listed, scored like the mote field, conflicts 
             .status == 200);
   CHECK(post(s.url("/mote/v1/tunings"), {{"name", "late"}, {"tuning", {{"suppress", {{3, 5}}}}}})
             .status == 409);
-  CHECK(post(s.url("/mote/v1/tunings"), {{"name", "bad name"}, {"tuning", kTuning}}).status ==
-        400);
+  CHECK(post(s.url("/mote/v1/tunings"), {{"name", "bad name"}, {"tuning", kTuning}}).status == 400);
   auto out_of_range =
       post(s.url("/mote/v1/tunings"), {{"name", "x"}, {"tuning", {{"suppress", {{9, 1}}}}}});
   CHECK(out_of_range.status == 400);

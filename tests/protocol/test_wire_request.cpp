@@ -241,9 +241,9 @@ TEST_CASE("what the client writes is what the server reads", "[protocol]") {
   CHECK_THROWS_AS(parse_detokenize_request(R"({"tokens": [-1]})", limits), InvalidRequest);
   TuningRegistration reg{"top10", TuningSpec{{{1, 3}}, {}}};
   CHECK(parse_tuning_registration(reg.to_json().dump(), limits, g) == reg);
-  CHECK_THROWS_AS(parse_tuning_registration(R"({"name": "x", "tuning": {"suppress": [[9, 1]]}})",
-                                            limits, g),
-                  InvalidRequest);
+  CHECK_THROWS_AS(
+      parse_tuning_registration(R"({"name": "x", "tuning": {"suppress": [[9, 1]]}})", limits, g),
+      InvalidRequest);
 
   ScanRequest scan;
   ScanPrompt raw;
